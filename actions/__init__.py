@@ -1,0 +1,1 @@
+"""Fiches actions: the contract's actions, their budgets, sub-actions, pages and exports."""

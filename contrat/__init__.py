@@ -1,0 +1,1 @@
+"""The Contrat de territoire portal: Django project package."""

@@ -1,0 +1,1 @@
+"""The contract's referential: the contract, its enjeux and their orientations."""

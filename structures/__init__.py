@@ -1,0 +1,1 @@
+"""Organisations taking part in the contract (porteurs, partners, financers) and their contacts."""

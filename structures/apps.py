@@ -1,0 +1,8 @@
+"""App config for structures."""
+
+from django.apps import AppConfig
+
+
+class StructuresConfig(AppConfig):
+    name = "structures"
+    verbose_name = "Structures"

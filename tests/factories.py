@@ -1,0 +1,115 @@
+"""factory_boy factories for every model, so tests build only what they assert on."""
+
+from decimal import Decimal
+
+import factory
+from django.utils.text import slugify
+
+from actions.models import FicheAction, LigneBudget, Participation, Periodicite, Role, SousAction
+from enjeux.models import Contrat, Enjeu, Orientation
+from structures.models import Contact, Structure
+
+
+class ContratFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contrat
+        django_get_or_create = ("slug",)
+
+    nom = "Contrat de territoire CG59 — Sambre-Avesnois"
+    slug = "cg59-sambre-avesnois"
+    territoire = "Sambre-Avesnois"
+    periode = "6 ans"
+    pied_de_page = "Le Pôle de développement de l’ESS est soutenu par"
+
+
+class EnjeuFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enjeu
+
+    contrat = factory.SubFactory(ContratFactory)
+    numero = factory.Sequence(lambda n: n + 1)
+    titre = factory.Sequence(lambda n: f"Enjeu de test {n + 1}")
+
+
+class OrientationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Orientation
+
+    enjeu = factory.SubFactory(EnjeuFactory)
+    numero = factory.Sequence(lambda n: n + 1)
+    titre = factory.Sequence(lambda n: f"Orientation de test {n + 1}")
+
+
+class StructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Structure
+
+    nom = factory.Sequence(lambda n: f"Structure {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.nom))
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    structure = factory.SubFactory(StructureFactory)
+    nom = factory.Sequence(lambda n: f"Personne {n}")
+
+
+class FicheActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FicheAction
+
+    contrat = factory.SubFactory(ContratFactory)
+    titre = factory.Sequence(lambda n: f"Fiche action {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.titre))
+    descriptif = "Un descriptif.\n- avec une puce"
+    ordre = factory.Sequence(lambda n: n + 1)
+    publie = True
+
+
+class ParticipationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participation
+
+    fiche = factory.SubFactory(FicheActionFactory)
+    structure = factory.SubFactory(StructureFactory)
+    role = Role.PORTEUR
+
+
+class LigneBudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LigneBudget
+
+    fiche = factory.SubFactory(FicheActionFactory)
+    montant = Decimal("10000")
+    periodicite = Periodicite.TOTAL
+
+
+class SousActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SousAction
+
+    fiche = factory.SubFactory(FicheActionFactory)
+    titre = factory.Sequence(lambda n: f"Sous-action {n}")
+    ordre = factory.Sequence(lambda n: n)
+
+
+def make_fiches(count: int, *, contrat=None, **kwargs) -> list[FicheAction]:
+    """`count` published fiches, each with a porteur, a partner, an orientation and a budget:
+    what a query-count test needs to show that a page does not grow with the data."""
+    contrat = contrat or ContratFactory()
+    orientation = OrientationFactory(enjeu=EnjeuFactory(contrat=contrat))
+    fiches = []
+    for _ in range(count):
+        fiche = FicheActionFactory(contrat=contrat, **kwargs)
+        fiche.orientations.add(orientation)
+        ParticipationFactory(fiche=fiche, role=Role.PORTEUR)
+        ParticipationFactory(fiche=fiche, role=Role.PARTENAIRE)
+        LigneBudgetFactory(fiche=fiche)
+        LigneBudgetFactory(
+            fiche=fiche, montant=Decimal("2000"), periodicite=Periodicite.ANNUEL, nombre_annees=6
+        )
+        SousActionFactory(fiche=fiche)
+        fiches.append(fiche)
+    return fiches
