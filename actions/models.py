@@ -199,7 +199,9 @@ class LigneBudget(models.Model):
                 violation_error_message="Le montant ne peut pas être négatif.",
             ),
             models.CheckConstraint(
-                condition=~models.Q(periodicite="annuel") | models.Q(nombre_annees__gte=1),
+                # NULL >= 1 is unknown, which a CHECK lets through: say "not null" too.
+                condition=~models.Q(periodicite="annuel")
+                | models.Q(nombre_annees__isnull=False, nombre_annees__gte=1),
                 name="ligne_budget_annuel_a_une_duree",
                 violation_error_message="Un montant par an demande un nombre d'années.",
             ),

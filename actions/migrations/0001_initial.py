@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='lignebudget',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('periodicite', 'annuel'), _negated=True), ('nombre_annees__gte', 1), _connector='OR'), name='ligne_budget_annuel_a_une_duree', violation_error_message="Un montant par an demande un nombre d'années."),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('periodicite', 'annuel'), _negated=True), models.Q(('nombre_annees__gte', 1), ('nombre_annees__isnull', False)), _connector='OR'), name='ligne_budget_annuel_a_une_duree', violation_error_message="Un montant par an demande un nombre d'années."),
         ),
         migrations.AddConstraint(
             model_name='participation',
