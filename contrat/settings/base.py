@@ -1,4 +1,4 @@
-"""Settings shared by every environment; whatever differs between machines comes from the environment."""
+"""Settings shared by every environment; what differs between machines comes from it."""
 
 import os
 from pathlib import Path
