@@ -56,3 +56,8 @@ browsers:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles artifacts
+
+# Speed and memory of the exports and the import, written to docs/benchmarks.md (not in `make test`).
+.PHONY: bench
+bench: install-dev
+	$(BIN)/python scripts/bench_exports.py

@@ -1,9 +1,66 @@
 """Chainable reads of fiches actions; every page's select/prefetch lives here, once."""
 
+import re
+import unicodedata
+
 from django.db import models
-from django.db.models import Case, DecimalField, F, OuterRef, Prefetch, Q, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    When,
+)
+from django.db.models.functions import Lower
+
+from contrat.text import fold
 
 BUDGET_FIELD = DecimalField(max_digits=14, decimal_places=2)
+
+# After folding, quotes and apostrophes are ASCII: "l’ESS" and "l'ess" both give "l", "ess".
+SEARCH_SEPARATORS = re.compile(r"[\s'\"<>]+")
+SEARCH_PUNCTUATION = ".,;:!?()[]{}"
+SEARCH_MAX_TERMS = 10
+
+
+class Unaccent(Func):
+    """UNACCENT(text): PostgreSQL's unaccent extension, or the Python `fold` on SQLite."""
+
+    function = "UNACCENT"
+    arity = 1
+    output_field = TextField()
+
+
+def folded(expression):
+    """The SQL twin of `contrat.text.fold`; LOWER is a no-op on SQLite, where UNACCENT folds."""
+    return Lower(Unaccent(expression))
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    """Give each new SQLite connection the UNACCENT function that PostgreSQL gets from its
+    extension (connected to `connection_created` in ActionsConfig.ready)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("UNACCENT", 1, fold, deterministic=True)
+
+
+def search_terms(query: str) -> list[str]:
+    """'Ludothèque  « CIBS »' -> ['ludotheque', 'cibs']: folded words, without control
+    characters or surrounding punctuation, at most SEARCH_MAX_TERMS, each once."""
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in fold(query or ""))
+    terms = []
+    for word in SEARCH_SEPARATORS.split(text):
+        word = word.strip(SEARCH_PUNCTUATION)
+        if word and word not in terms:
+            terms.append(word)
+    return terms[:SEARCH_MAX_TERMS]
 
 
 def ligne_total_expression():
@@ -33,13 +90,123 @@ class FicheActionQuerySet(models.QuerySet):
         return self.filter(pk__in=ids)
 
     def for_enjeu(self, enjeu):
-        ids = self.model.objects.filter(
-            Q(orientations__enjeu=enjeu) | Q(enjeux=enjeu)
-        ).values("pk")
+        ids = self.model.objects.filter(Q(orientations__enjeu=enjeu) | Q(enjeux=enjeu)).values("pk")
         return self.filter(pk__in=ids)
 
     def for_orientation(self, orientation):
         return self.filter(pk__in=self.model.objects.filter(orientations=orientation).values("pk"))
+
+    def with_role(self, role):
+        """Fiches where some structure holds `role` (every financed fiche, say)."""
+        return self.filter(pk__in=self.model.objects.filter(participations__role=role).values("pk"))
+
+    def search(self, query: str):
+        """Every word of `query` must appear, whatever the case and accents, in the title, the
+        descriptif, the enjeu text, a structure's name, acronym or other spellings, or a
+        sub-action. The ORM parametrises and `contains` escapes % and _."""
+        from .models import Participation, SousAction
+
+        terms = search_terms(query)
+        if not terms:
+            return self
+        queryset = self.alias(
+            _titre_folded=folded("titre"),
+            _descriptif_folded=folded("descriptif"),
+            _enjeu_folded=folded("enjeu_texte"),
+        )
+        for term in terms:
+            structures = (
+                Participation.objects.filter(fiche=OuterRef("pk"))
+                .alias(
+                    _nom=folded("structure__nom"),
+                    _sigle=folded("structure__sigle"),
+                    _graphies=folded("structure__autres_graphies"),
+                )
+                .filter(
+                    Q(_nom__contains=term) | Q(_sigle__contains=term) | Q(_graphies__contains=term)
+                )
+            )
+            sous_actions = (
+                SousAction.objects.filter(fiche=OuterRef("pk"))
+                .alias(_titre=folded("titre"), _description=folded("description"))
+                .filter(Q(_titre__contains=term) | Q(_description__contains=term))
+            )
+            queryset = queryset.filter(
+                Q(_titre_folded__contains=term)
+                | Q(_descriptif_folded__contains=term)
+                | Q(_enjeu_folded__contains=term)
+                | Exists(structures)
+                | Exists(sous_actions)
+            )
+        return queryset
+
+    def _with_budget(self):
+        if "budget_total_sql" in self.query.annotations:
+            return self
+        return self.with_budget_total()
+
+    def budget_between(self, minimum=None, maximum=None):
+        """Fiches whose total budget lies within the bounds (a fiche without budget never does)."""
+        queryset = self._with_budget()
+        if minimum is not None:
+            queryset = queryset.filter(budget_total_sql__gte=minimum)
+        if maximum is not None:
+            queryset = queryset.filter(budget_total_sql__lte=maximum)
+        return queryset
+
+    def without_budget(self):
+        from .models import LigneBudget
+
+        return self.filter(~Exists(LigneBudget.objects.filter(fiche=OuterRef("pk"))))
+
+    def sorted_by(self, key: str = "ordre"):
+        """'ordre' (recap order, the default), 'titre' (ignoring case and accents), '-budget'
+        or 'budget' (fiches without budget last); an unknown key falls back to recap order."""
+        if key == "titre":
+            return self.order_by(folded("titre"), "pk")
+        if key in ("budget", "-budget"):
+            total = F("budget_total_sql")
+            total = total.asc(nulls_last=True) if key == "budget" else total.desc(nulls_last=True)
+            return self._with_budget().order_by(total, "ordre", "pk")
+        return self.order_by("ordre", "pk")
+
+    def totals(self) -> dict:
+        """{'nombre': fiches, 'budget': sum of their budgets or None} in one query."""
+        return (
+            self._with_budget()
+            .order_by()
+            .aggregate(nombre=Count("pk"), budget=Sum("budget_total_sql"))
+        )
+
+    def count_structures(self) -> int:
+        """How many distinct structures take part in these fiches, whatever their role."""
+        from .models import Participation
+
+        return (
+            Participation.objects.filter(fiche__in=self.order_by().values("pk"))
+            .values("structure")
+            .distinct()
+            .count()
+        )
+
+    def roles_by_structure(self) -> dict[int, dict[str, int]]:
+        """{structure id: {role: number of these fiches where it holds that role}}."""
+        from .models import Participation
+
+        rows = (
+            Participation.objects.filter(fiche__in=self.order_by().values("pk"))
+            .order_by()
+            .values("structure", "role")
+            .annotate(nombre=Count("fiche", distinct=True))
+        )
+        counts: dict[int, dict[str, int]] = {}
+        for row in rows:
+            counts.setdefault(row["structure"], {})[row["role"]] = row["nombre"]
+        return counts
+
+    def for_totals(self):
+        """What counting fiches and budgets per enjeu and orientation needs, nothing more."""
+        return self._with_budget().prefetch_related("orientations", "enjeux").order_by()
 
     def with_budget_total(self):
         """Annotate `budget_total_sql`: the sum of the lines' totals, NULL without lines."""

@@ -113,3 +113,32 @@ def make_fiches(count: int, *, contrat=None, **kwargs) -> list[FicheAction]:
         SousActionFactory(fiche=fiche)
         fiches.append(fiche)
     return fiches
+
+
+def admin_form_data(response) -> dict:
+    """What the admin's add/change form in `response` would post back untouched: the main form's
+    and every inline's current values, with their management forms. Tests change one key."""
+    from django import forms
+
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            bound = form[name]
+            value = bound.value()
+            if isinstance(field, forms.BooleanField):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+                data[bound.html_name] = [str(item) for item in value or []]
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(item) for item in value]
+            else:
+                data[bound.html_name] = "" if value is None else str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data

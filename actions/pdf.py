@@ -1,0 +1,130 @@
+"""The recap PDF and a fiche's PDF, rendered by WeasyPrint from templates/pdf/."""
+
+import math
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from .exports import (
+    MULTI_ENJEU_NOTE,
+    RECAP_TITLE,
+    SANS_BUDGET_NOTE,
+    EnjeuSubtotals,
+    Totals,
+    cited_enjeux,
+    contrat_for,
+    generated_label,
+    recap_rows,
+)
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+# Characters a line holds in each recap column (A4 landscape, 9 pt), and the lines a page holds
+# under the repeated header: a row taller than that has to break across pages anyway, and
+# keeping it whole would only push it to the next page and leave a blank one behind.
+RECAP_COLUMN_CHARS = {"titre": 20, "descriptif": 60, "enjeu": 22, "budget": 21, "structure": 28}
+RECAP_PAGE_LINES = 34
+# Tagged PDF (structure tree, /Lang, title in the window bar) for screen readers.
+PDF_OPTIONS = {"pdf_tags": True, "pdf_variant": "pdf/ua-1"}
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Lets WeasyPrint read our own static files and data: URLs, and nothing else: a PDF
+    never waits on the network, and a fiche's text cannot make the server fetch a URL."""
+
+    def __init__(self, roots=(STATIC_DIR,)):
+        super().__init__(allowed_protocols=("file", "data"), fail_on_errors=False)
+        self.roots = [Path(root).resolve() for root in roots]
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme == "data":
+            return super().fetch(url, headers)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots):
+                return super().fetch(url, headers)
+        raise ValueError(f"Ressource refusée (seuls les fichiers statiques sont lus) : {url}")
+
+
+def estimated_lines(row) -> int:
+    """How many lines the recap row's tallest cell takes, roughly."""
+    cells = {
+        "titre": row.titre,
+        "descriptif": row.descriptif,
+        "enjeu": row.enjeu,
+        "budget": row.budget,
+        "structure": row.structure,
+    }
+    return max(
+        sum(max(1, math.ceil(len(line) / RECAP_COLUMN_CHARS[name])) for line in text.split("\n"))
+        for name, text in cells.items()
+    )
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    html = render_to_string(template_name, context)
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher())
+    return document.write_pdf(**PDF_OPTIONS)
+
+
+def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
+    """The recap table of these fiches, in this order: A4 landscape, totals, subtotals."""
+    contrat = contrat or contrat_for(queryset)
+    totals = Totals()
+    subtotals = EnjeuSubtotals()
+    rows = []
+    for row in recap_rows(queryset):
+        totals.add(row.budget_total)
+        subtotals.add(row)
+        row.may_split = estimated_lines(row) > RECAP_PAGE_LINES
+        rows.append(row)
+    return render_pdf(
+        "pdf/recap.html",
+        {
+            "contrat": contrat,
+            "title": RECAP_TITLE,
+            "generated": generated_label(now),
+            "filters": list(filters),
+            "rows": rows,
+            "totals": totals,
+            "subtotals": subtotals.rows(),
+            "multi_enjeu_note": MULTI_ENJEU_NOTE,
+            "sans_budget_note": SANS_BUDGET_NOTE,
+        },
+    )
+
+
+def sous_actions_tree(fiche) -> list[dict]:
+    """The sub-actions as nested {'node', 'children'} dicts, in reading order."""
+    nodes = {sa.pk: {"node": sa, "children": []} for sa in fiche.sous_actions.all()}
+    roots = []
+    for item in nodes.values():
+        parent = nodes.get(item["node"].parent_id)
+        (parent["children"] if parent else roots).append(item)
+    return roots
+
+
+def build_fiche_pdf(fiche, *, now=None) -> bytes:
+    """One fiche, every field: a printable 'fiche action' (A4 portrait).
+
+    Give it a fiche from `FicheAction.objects.for_detail()` to keep the queries constant."""
+    lignes = list(fiche.lignes_budget.all())
+    return render_pdf(
+        "pdf/fiche.html",
+        {
+            "fiche": fiche,
+            "contrat": fiche.contrat,
+            "generated": generated_label(now),
+            "orientations": list(fiche.orientations.all()),
+            "enjeux": cited_enjeux(fiche.orientations.all(), fiche.enjeux.all()),
+            "enjeux_directs": list(fiche.enjeux.all()),
+            "lignes": lignes,
+            "budget_total": fiche.budget_total,
+            "participations": list(fiche.participations.all()),
+            "sous_actions": sous_actions_tree(fiche),
+        },
+    )

@@ -1,0 +1,185 @@
+"""Public pages of the fiches actions: list with filters and search, and detail."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views import View
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from enjeux.querysets import current_contrat
+from enjeux.views import ContratMixin
+
+from .exports import build_actions_csv, build_actions_json, build_recap_xlsx
+from .filters import FicheFilter
+from .models import FicheAction, Role
+from .pdf import build_fiche_pdf, build_recap_pdf
+
+
+class FicheListView(ContratMixin, FilterView):
+    """The fiches, filtered by the query string. A bad filter value is left out with a
+    French message (strict = False) and a bad page number shows a page that exists."""
+
+    filterset_class = FicheFilter
+    template_name = "actions/ficheaction_list.html"
+    context_object_name = "fiches"
+    paginate_by = 20
+    strict = False
+
+    def get_queryset(self):
+        return FicheAction.objects.visible_to(self.request.user).for_listing()
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        # The totals query counts the fiches too: the paginator need not count them again.
+        self.totaux = queryset.totals()
+        paginator.__dict__["count"] = self.totaux["nombre"]
+        self.page_error = ""
+        try:
+            page = paginator.page(self.request.GET.get("page") or 1)
+        except PageNotAnInteger:
+            page = paginator.page(1)
+            self.page_error = "Le numéro de page n'est pas un nombre : voici la première page."
+        except EmptyPage:
+            page = paginator.page(paginator.num_pages)
+            self.page_error = (
+                f"Il n'y a que {paginator.num_pages} page(s) de résultats : voici la dernière."
+            )
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = context["filter"]
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update(
+            totaux=self.totaux,
+            filtres_actifs=filterset.describe(),
+            erreurs_filtres=[
+                (filterset.form[name].label if name in filterset.form.fields else "", errors)
+                for name, errors in filterset.form.errors.items()
+            ],
+            erreur_page=self.page_error,
+            filter_query=f"?{params.urlencode()}" if params else "",
+            # The refining filters stay folded on a phone unless one of them is in use.
+            affiner_ouvert=any(value for key, value in params.items() if key != "q"),
+        )
+        return context
+
+
+class FicheDetailView(ContratMixin, DetailView):
+    context_object_name = "fiche"
+
+    def get_queryset(self):
+        return FicheAction.objects.visible_to(self.request.user).for_detail()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        fiche = self.object
+        participations = list(fiche.participations.all())
+        porteurs = {Role.PORTEUR, Role.CO_PORTEUR}
+        # The sub-actions tree, built from the one prefetched list.
+        sous_actions = list(fiche.sous_actions.all())
+        lignes = list(fiche.lignes_budget.all())
+        children = {}
+        for node in sous_actions:
+            children.setdefault(node.parent_id, []).append(node)
+        for node in sous_actions:
+            node.enfants_list = children.get(node.pk, [])
+        # A structure may hold two roles in a fiche: list its contacts once.
+        contacts = {
+            contact.pk: contact for p in participations for contact in p.structure.contacts.all()
+        }
+        context.update(
+            porteurs=[p for p in participations if p.role in porteurs],
+            partenaires=[p for p in participations if p.role not in porteurs],
+            lignes_budget=lignes,
+            budget_precisions=any(
+                ligne.nature or ligne.financeur_id or ligne.note for ligne in lignes
+            ),
+            sous_actions=children.get(None, []),
+            contacts=list(contacts.values()),
+        )
+        return context
+
+
+# --- Exports: the list's fiches (same FilterSet, same order) as PDF, XLSX, CSV, JSON ---------
+
+
+class FicheExportView(View):
+    """One download of the fiches `/actions/?…` shows for the same query string; the builder
+    (in exports.py / pdf.py) makes the bytes, the view only wraps them."""
+
+    content_type = "application/octet-stream"
+    filename = "fiches-actions"
+    extension = ""
+    disposition = "attachment"
+
+    def build(self, fiches, filterset) -> bytes:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        filterset = FicheFilter(
+            request.GET,
+            queryset=FicheAction.objects.visible_to(request.user).for_listing(),
+            request=request,
+        )
+        content = self.build(filterset.qs, filterset)
+        response = HttpResponse(content, content_type=self.content_type)
+        day = timezone.localdate().isoformat()
+        response["Content-Disposition"] = (
+            f'{self.disposition}; filename="{self.filename}-{day}.{self.extension}"'
+        )
+        # Staff exports hold drafts: never let a shared cache keep them.
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+
+class RecapPdfView(FicheExportView):
+    content_type = "application/pdf"
+    filename = "recapitulatif-fiches-actions"
+    extension = "pdf"
+    disposition = "inline"
+
+    def build(self, fiches, filterset):
+        return build_recap_pdf(fiches, filters=filterset.describe(), contrat=current_contrat())
+
+
+class RecapXlsxView(FicheExportView):
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    filename = "recapitulatif-fiches-actions"
+    extension = "xlsx"
+
+    def build(self, fiches, filterset):
+        return build_recap_xlsx(fiches, filters=filterset.describe(), contrat=current_contrat())
+
+
+class ActionsCsvView(FicheExportView):
+    content_type = "text/csv; charset=utf-8"
+    extension = "csv"
+
+    def build(self, fiches, filterset):
+        return build_actions_csv(fiches)
+
+
+class ActionsJsonView(FicheExportView):
+    content_type = "application/json; charset=utf-8"
+    extension = "json"
+
+    def build(self, fiches, filterset):
+        return build_actions_json(fiches)
+
+
+class FichePdfView(View):
+    """One fiche as a printable PDF; a draft is a 404 for whoever may not see it."""
+
+    def get(self, request, slug):
+        fiche = get_object_or_404(
+            FicheAction.objects.visible_to(request.user).for_detail(), slug=slug
+        )
+        response = HttpResponse(build_fiche_pdf(fiche), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="fiche-action-{fiche.slug}.pdf"'
+        patch_cache_control(response, private=True, no_cache=True)
+        return response

@@ -1,0 +1,325 @@
+"""Spreadsheet safety shared by every export and import: formula guard, formats, upload checks."""
+
+import io
+import zipfile
+
+import tablib
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.forms import ImportForm
+from import_export.results import Result
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+# A cell starting with one of these is read as a formula (or DDE payload) by Excel/LibreOffice.
+# django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (4.x) is left off: it only
+# handles "=", deletes it (the text cannot be imported back), and turns every cell into a string
+# (None becomes "None", amounts become text). Our formats below apply this guard instead.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The apostrophe is guarded too, so that the guard can be undone exactly on import
+# (a text that really starts with "'=" survives an export/import round trip).
+_GUARDED_STARTS = (*FORMULA_TRIGGERS, "'")
+
+IMPORT_MAX_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", 5 * 1024 * 1024)
+# An .xlsx is a zip: refuse a small file that would inflate to gigabytes (a "zip bomb").
+IMPORT_MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+
+
+def neutralise_formula(value):
+    """'=1+1' -> "'=1+1": the one guard used by every CSV and XLSX cell we write."""
+    if isinstance(value, str) and value.startswith(_GUARDED_STARTS):
+        return "'" + value
+    return value
+
+
+def restore_formula(value):
+    """Undo `neutralise_formula` on a cell read back from one of our files (or a partner's)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] and value[1] in _GUARDED_STARTS:
+        return value[1:]
+    return value
+
+
+def safe_cell(value):
+    """A text cell fit for a spreadsheet: no control characters openpyxl refuses, no formula."""
+    if isinstance(value, str):
+        return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def normalise_header(header) -> str:
+    """' Budget texte ' -> 'budget_texte': our column names, whatever the case and spacing."""
+    if header is None:
+        return ""
+    return "_".join(str(header).split()).lower()
+
+
+def _map_dataset(dataset, func):
+    """A copy of a tablib Dataset with `func` applied to every cell, entirely blank rows dropped."""
+    mapped = tablib.Dataset(headers=dataset.headers)
+    for row in dataset:
+        row = [func(cell) for cell in row]
+        if not all(_is_blank(cell) for cell in row):
+            mapped.append(row)
+    return mapped
+
+
+class CSV(base_formats.CSV):
+    """CSV as French Excel opens it: UTF-8 with a BOM, `;` separators; formulas neutralised.
+
+    On import, `;`, `,` or tab separators are all recognised (the header line decides)."""
+
+    def export_data(self, dataset, **kwargs):
+        kwargs.setdefault("delimiter", ";")
+        dataset = _map_dataset(dataset, safe_cell)
+        return "\ufeff" + dataset.export("csv", **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        in_stream = in_stream.removeprefix("\ufeff")
+        first_line = in_stream.split("\n", 1)[0]
+        kwargs.setdefault("delimiter", max(";,\t", key=first_line.count))
+        dataset = super().create_dataset(in_stream, **kwargs)
+        dataset.headers = [normalise_header(h) for h in dataset.headers or []]
+        return _map_dataset(dataset, restore_formula)
+
+
+class XLSX(base_formats.XLSX):
+    """XLSX whose text cells are neutralised on export and restored on import."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(_map_dataset(dataset, safe_cell), **kwargs)
+
+    def create_dataset(self, in_stream):
+        dataset = super().create_dataset(in_stream)
+        dataset.headers = [normalise_header(h) for h in dataset.headers]
+        return _map_dataset(dataset, restore_formula)
+
+
+IMPORT_FORMATS = [CSV, XLSX]
+
+
+class LineNumberResult(Result):
+    """Report errors with the spreadsheet's own line numbers (the header being line 1)."""
+
+    def append_error_row(self, number, row, errors):
+        super().append_error_row(number + 1, row, errors)
+
+    def append_invalid_row(self, number, row, validation_error):
+        super().append_invalid_row(number + 1, row, validation_error)
+
+
+class _NoDiff:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def compare_with(self, *args, **kwargs):
+        pass
+
+    def as_html(self):
+        return []
+
+
+class AtomicImportMixin:
+    """For a ModelResource: one invalid row and nothing is written; wrong headers are refused.
+
+    The subclass sets `required_columns`; every other column must be one of the resource's."""
+
+    required_columns: tuple[str, ...] = ()
+
+    @classmethod
+    def get_result_class(cls):
+        return LineNumberResult
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        # django-import-export keeps the valid rows of a file with invalid ones unless told.
+        kwargs["rollback_on_validation_errors"] = True
+        self._showing_diff = dry_run
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+    def get_diff_class(self):
+        # Only the preview (dry run) shows the changes; the confirmed import redirects, and
+        # computing a diff it never shows would take half its time.
+        return super().get_diff_class() if getattr(self, "_showing_diff", True) else _NoDiff
+
+    def get_user_visible_fields(self):
+        return [field for field in super().get_user_visible_fields() if not field.readonly]
+
+    def header_errors(self, headers) -> list[str]:
+        """The reasons (in French) why a file with these column headers cannot be imported."""
+        known = [field.column_name for field in self.get_export_fields()]
+        present = [h for h in headers if not _is_blank(h)]
+        errors = []
+        missing = [c for c in self.required_columns if c not in present]
+        if missing:
+            errors.append(
+                "Colonnes obligatoires absentes : " + ", ".join(missing) + ". "
+                "La première ligne du fichier doit porter les noms des colonnes, "
+                "comme dans un export."
+            )
+        unknown = [h for h in present if h not in known]
+        if unknown:
+            errors.append(
+                "Colonnes inconnues : " + ", ".join(str(h) for h in unknown) + ". "
+                "Colonnes possibles : " + ", ".join(known) + "."
+            )
+        duplicates = sorted({h for h in present if present.count(h) > 1})
+        if duplicates:
+            errors.append("Colonnes en double : " + ", ".join(duplicates) + ".")
+        return errors
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        errors = self.header_errors(dataset.headers or [])
+        if errors:
+            raise ValueError(" ".join(errors))
+        if len(dataset) > IMPORT_MAX_ROWS:
+            raise ValueError(
+                f"Le fichier compte {len(dataset)} lignes ; un import en accepte "
+                f"{IMPORT_MAX_ROWS} au plus : découpez-le."
+            )
+
+
+class SpreadsheetImportForm(ImportForm):
+    """The admin's import form, refusing a bad upload before any row is looked at."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self._formats = formats
+        self._resources = resources
+        self.fields["import_file"].help_text = (
+            f"Un classeur .xlsx ou un fichier .csv de {filesizeformat(IMPORT_MAX_BYTES)} au "
+            "plus, dont la première ligne porte les noms des colonnes (partez d'un export)."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        if upload is None or self.errors:
+            return cleaned
+        if upload.size == 0:
+            raise forms.ValidationError({"import_file": "Le fichier est vide."})
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                {
+                    "import_file": f"Le fichier pèse {filesizeformat(upload.size)} ; "
+                    f"la limite est de {filesizeformat(IMPORT_MAX_BYTES)}."
+                }
+            )
+        try:
+            file_format = self._formats[int(cleaned.get("format") or 0)]()
+        except (ValueError, IndexError):
+            raise forms.ValidationError({"format": "Choisissez un format : CSV ou XLSX."}) from None
+        data = b"".join(upload.chunks())
+        upload.seek(0)
+        dataset = self._read(file_format, data)
+        if not dataset.headers or all(_is_blank(h) for h in dataset.headers):
+            raise forms.ValidationError(
+                {"import_file": "Le fichier ne contient aucune ligne d'en-têtes : rien à importer."}
+            )
+        if len(dataset) == 0:
+            raise forms.ValidationError(
+                {"import_file": "Le fichier ne contient aucune ligne de données : rien à importer."}
+            )
+        try:
+            resource_class = self._resources[int(cleaned.get("resource") or 0)]
+        except (ValueError, IndexError):
+            resource_class = self._resources[0]
+        errors = resource_class().header_errors(dataset.headers)
+        if errors:
+            raise forms.ValidationError({"import_file": errors})
+        return cleaned
+
+    def _read(self, file_format, data: bytes):
+        label = file_format.get_title().upper()
+        if label == "XLSX":
+            self._check_zip(data)
+        try:
+            if file_format.is_binary():
+                dataset = file_format.create_dataset(data)
+            else:
+                dataset = file_format.create_dataset(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                {
+                    "import_file": "Ce fichier n'est pas un CSV en UTF-8. Depuis Excel, "
+                    "enregistrez-le au format « CSV UTF-8 (délimité par des virgules) »."
+                }
+            ) from None
+        except Exception:  # whatever tablib/openpyxl/csv raise on a file that is not theirs
+            raise forms.ValidationError(
+                {
+                    "import_file": f"Ce fichier n'a pas pu être lu comme un fichier {label}. "
+                    "Vérifiez qu'il s'agit bien d'un tableur et que le format choisi "
+                    "correspond."
+                }
+            ) from None
+        if len(dataset) > IMPORT_MAX_ROWS:
+            raise forms.ValidationError(
+                {
+                    "import_file": f"Le fichier compte {len(dataset)} lignes ; un import en "
+                    f"accepte {IMPORT_MAX_ROWS} au plus : découpez-le."
+                }
+            )
+        return dataset
+
+    @staticmethod
+    def _check_zip(data: bytes):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                unzipped = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            raise forms.ValidationError(
+                {
+                    "import_file": "Ce fichier n'est pas un classeur Excel (.xlsx). "
+                    "Choisissez le format CSV s'il s'agit d'un fichier texte."
+                }
+            ) from None
+        if unzipped > IMPORT_MAX_UNZIPPED_BYTES:
+            raise forms.ValidationError(
+                {"import_file": "Ce classeur est trop volumineux une fois décompressé."}
+            )
+
+
+class SpreadsheetAdmin(ImportExportModelAdmin):
+    """A ModelAdmin with import (preview, then confirm) and export in CSV and XLSX."""
+
+    formats = IMPORT_FORMATS
+    import_form_class = SpreadsheetImportForm
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # django-import-export keeps numbers native only for its own XLSX class (an exact type
+        # check): ours subclasses it, so say it here, or amounts would be written as text.
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(
+            request, queryset, force_native_type=file_format.is_binary(), **kwargs
+        )
+        export_data = file_format.export_data(data)
+        encoding = kwargs.get("encoding")
+        if not file_format.is_binary() and encoding:
+            export_data = export_data.encode(encoding)
+        return export_data
+
+    def process_result(self, result, request):
+        # The preview was clean, but the data may have changed before the confirmation.
+        if result.has_errors() or result.has_validation_errors():
+            messages.error(
+                request,
+                "L'import a été annulé, rien n'a été enregistré : le fichier ne passe plus la "
+                "validation (les données ont changé depuis l'aperçu). Relancez l'import.",
+            )
+            info = self.model._meta.app_label, self.model._meta.model_name
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info)))
+        return super().process_result(result, request)

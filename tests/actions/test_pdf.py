@@ -1,0 +1,218 @@
+"""The recap PDF and a fiche's PDF, read back as a manager would: text, totals, pages, tags."""
+
+import io
+import re
+import shutil
+import subprocess
+
+import pypdf
+import pytest
+from django.urls import reverse
+
+from actions.models import FicheAction
+from actions.pdf import LocalOnlyFetcher, build_recap_pdf
+from contrat.formats import format_euros
+from tests.actions.samples import sample_fiches
+
+pytestmark = pytest.mark.django_db
+
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext, pdftoppm) is not installed"
+)
+
+
+def pdf_text(content: bytes, first=None, last=None) -> str:
+    """The PDF's text as pypdf reads it, page range optional (1-based, inclusive)."""
+    pages = pypdf.PdfReader(io.BytesIO(content)).pages
+    first, last = (first or 1), (last or len(pages))
+    return "\n".join(pages[i].extract_text() for i in range(first - 1, last))
+
+
+def squeeze(text: str) -> str:
+    """Text without spaces or hyphenation marks: a title wrapped on 3 lines still matches."""
+    return re.sub(r"[\s\u00a0\u202f\u00ad\u2010]+", "", text)
+
+
+def recap_pdf(client, query=""):
+    response = client.get(reverse("actions:recap-pdf") + query)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    return response.content
+
+
+def test_the_recap_holds_every_fiche_title_and_the_totals(recap, client):
+    content = recap_pdf(client)
+    text = squeeze(pdf_text(content))
+    fiches = list(FicheAction.objects.published().for_listing())
+    assert len(fiches) == 29
+    for fiche in fiches:
+        assert squeeze(fiche.titre) in text, fiche.titre
+    budgets = [f.budget_total for f in fiches]
+    total = sum(b for b in budgets if b is not None)
+    sans_budget = sum(b is None for b in budgets)
+    assert squeeze(f"29 fiches, dont {sans_budget} sans budget chiffré") in text
+    assert squeeze(format_euros(total)) in text
+    assert "Sous-totauxparenjeu" in text and "Sansenjeu" in text
+    assert squeeze("Le Pôle de développement de l’ESS est soutenu par") in text  # the footer
+
+
+def test_the_recap_is_landscape_numbered_with_the_header_on_every_page(recap, client):
+    reader = pypdf.PdfReader(io.BytesIO(recap_pdf(client)))
+    pages = len(reader.pages)
+    assert pages > 3
+    for number, page in enumerate(reader.pages, 1):
+        assert page.mediabox.width > page.mediabox.height
+        text = page.extract_text()
+        assert f"page {number} / {pages}" in text
+        if number < pages:  # the last page may hold only the subtotals
+            header = re.search(r"Titre\s*Descriptif\s*Enjeu\s*Budget\s*Structure", text)
+            assert header, f"no table header on page {number}"
+
+
+def test_the_first_page_starts_the_table_instead_of_being_left_blank(recap, client):
+    first_page = squeeze(pdf_text(recap_pdf(client), 1, 1))
+    assert "TableaurécapitulatifdesfichesactionsGénéréle" in first_page
+    assert "LePADESSenSambre-Avesnois" in first_page
+
+
+def test_the_recap_has_metadata_language_and_tags(recap, client):
+    reader = pypdf.PdfReader(io.BytesIO(recap_pdf(client)))
+    assert reader.metadata.title.startswith("Tableau récapitulatif des fiches actions")
+    assert reader.metadata.author == "Contrat de territoire CG59 — Sambre-Avesnois"
+    catalog = reader.trailer["/Root"]
+    assert catalog["/Lang"] == "fr"
+    assert bool(catalog["/MarkInfo"]["/Marked"])  # a tagged PDF
+    assert "/StructTreeRoot" in catalog
+
+
+def test_the_recap_takes_the_list_filters_cibs_gives_the_emergence_cibc_fiches(recap, client):
+    text = squeeze(pdf_text(recap_pdf(client, "?q=cibs")))
+    cibc = list(FicheAction.objects.search("cibs").order_by("ordre"))
+    assert len(cibc) == 5
+    for fiche in cibc:
+        assert squeeze(fiche.titre) in text
+    assert squeeze("Ludothèque itinérante") not in text
+    assert squeeze("5 fiches, dont 0 sans budget chiffré") in text
+    assert squeeze(format_euros(100_200)) in text
+    assert squeeze("Recherche : « cibs »") in text
+
+
+def test_the_recap_of_a_structure_lists_exactly_its_fiches_in_list_order(recap, client):
+    fiche = FicheAction.objects.published().filter(participations__isnull=False).first()
+    structure = fiche.participations.first().structure
+    expected = list(
+        FicheAction.objects.published().for_structure(structure).order_by("ordre", "pk")
+    )
+    text = squeeze(pdf_text(recap_pdf(client, f"?structure={structure.slug}")))
+    positions = [text.find(squeeze(f.titre)) for f in expected]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+    others = FicheAction.objects.published().exclude(pk__in=[f.pk for f in expected])
+    for other in others:
+        assert squeeze(other.titre) not in text
+    assert squeeze(f"Structure : {structure}") in text
+
+
+def test_html_in_a_descriptif_is_printed_as_text():
+    sample_fiches()
+    text = pdf_text(build_recap_pdf(FicheAction.objects.published().for_listing()))
+    assert "<script>alert('x')</script> <b>gras</b>" in text
+
+
+def test_a_fiche_without_budget_is_counted_apart_not_as_zero():
+    sample = sample_fiches()
+    text = squeeze(pdf_text(build_recap_pdf(FicheAction.objects.published().for_listing())))
+    assert squeeze("4 fiches, dont 1 sans budget chiffré") in text
+    assert squeeze(format_euros(sample["published_total"])) in text
+    assert "Nonchiffré" in text
+
+
+@needs_poppler
+def test_the_first_page_renders_to_an_image_with_content(recap, client, tmp_path):
+    path = tmp_path / "recap.pdf"
+    path.write_bytes(recap_pdf(client))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(path), str(tmp_path / "p")],
+        check=True,
+    )
+    from PIL import Image
+
+    pngs = sorted(tmp_path.glob("p-*.png"))
+    assert len(pngs) == 2
+    for png in pngs:
+        # The share of pixel rows holding some ink (text or table borders): a page left blank
+        # under its title block (the first row pushed to the next page) scores well under half.
+        image = Image.open(png).convert("L")
+        width, pixels = image.width, image.tobytes()
+        inked = sum(
+            1 for top in range(0, len(pixels), width) if min(pixels[top : top + width]) < 200
+        )
+        assert inked / image.height > 0.5, f"{png.name} is mostly blank"
+
+
+@needs_poppler
+def test_pdftotext_reads_the_same_totals(recap, client, tmp_path):
+    path = tmp_path / "cibs.pdf"
+    path.write_bytes(recap_pdf(client, "?q=cibs"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "100 200 €" in text.replace("\u00a0", " ")
+
+
+# --- a fiche's PDF ------------------------------------------------------------------------------
+
+
+def test_a_fiche_pdf_prints_every_part_of_the_fiche(client):
+    sample = sample_fiches()
+    padess, generations = sample["fiches"][0], sample["fiches"][1]
+    response = client.get(reverse("actions:fiche-pdf", args=[padess.slug]))
+    assert response.status_code == 200
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    assert reader.pages[0].mediabox.height > reader.pages[0].mediabox.width  # portrait
+    assert reader.metadata.title == "Fiche action : Le PADESS en Sambre-Avesnois"
+    text = squeeze("\n".join(page.extract_text() for page in reader.pages))
+    for expected in [
+        "Le PADESS en Sambre-Avesnois",
+        "Le plan se décline en 3 orientations.",
+        "Axe : Innover, créer dans l'ESS",
+        "Action 1 : Animer un observatoire",
+        "7.7 Soutenir l'économie sociale et solidaire",
+        "250 550 €",
+        "Agence de développement et d'urbanisme de la Sambre (ADUS)",
+        "Porteur",
+        "Partenaire",
+        "volet emploi",
+        "Jeanne Martin, Chargée de mission",
+        "page 1 / 1",
+    ]:
+        assert squeeze(expected) in text, expected
+
+    response = client.get(reverse("actions:fiche-pdf", args=[generations.slug]))
+    text = squeeze(pdf_text(response.content))
+    assert squeeze("2 000 € par an sur 6 ans, soit 12 000 €") in text
+    assert squeeze("Budget total 27 000 €") in text
+    assert squeeze("Enjeu 2 — Vivre ensemble") in text
+
+
+def test_a_draft_fiche_pdf_is_a_404_for_visitors_only(client, admin_client):
+    brouillon = sample_fiches()["fiches"][4]
+    url = reverse("actions:fiche-pdf", args=[brouillon.slug])
+    assert client.get(url).status_code == 404
+    assert admin_client.get(url).status_code == 200
+    assert client.get(reverse("actions:fiche-pdf", args=["n-existe-pas"])).status_code == 404
+
+
+def test_pdfs_never_fetch_anything_but_our_static_files(settings, tmp_path):
+    fetcher = LocalOnlyFetcher()
+    for url in [
+        "http://example.invalid/logo.png",
+        "https://example.invalid/x.css",
+        "ftp://example.invalid/x",
+        (tmp_path / "secret.txt").as_uri(),
+        "file:///etc/passwd",
+    ]:
+        with pytest.raises(ValueError, match="Ressource refusée"):
+            fetcher.fetch(url)
+    css = (settings.BASE_DIR / "static" / "css" / "pdf.css").as_uri()
+    assert b"@page" in fetcher.fetch(css).read()

@@ -1,0 +1,328 @@
+"""Public pages of the fiches: the filterable list and a fiche's page."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from actions.models import Periodicite, Role, Statut
+from tests.factories import (
+    ContactFactory,
+    FicheActionFactory,
+    LigneBudgetFactory,
+    OrientationFactory,
+    ParticipationFactory,
+    SousActionFactory,
+    StructureFactory,
+    make_fiches,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/actions/"
+
+
+@pytest.fixture
+def staff_client(django_user_model):
+    user = django_user_model.objects.create_user("agent", password="x", is_staff=True)
+    staff = Client()
+    staff.force_login(user)
+    return staff
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+def test_list_shows_a_fiche_in_one_glance(client):
+    fiche = FicheActionFactory(titre="Ludothèque itinérante", statut=Statut.EN_COURS)
+    ParticipationFactory(fiche=fiche, structure=StructureFactory(nom="COTESS"), role=Role.PORTEUR)
+    fiche.orientations.add(OrientationFactory(enjeu__numero=7, numero=7))
+    LigneBudgetFactory(fiche=fiche, montant=Decimal("250550"))
+
+    response = client.get(LIST_URL)
+    html = page_text(response)
+
+    assert response.status_code == 200
+    assert f'href="{fiche.get_absolute_url()}">Ludothèque itinérante</a>' in html
+    assert "COTESS" in html
+    assert ">7.7<" in html
+    assert "250\u00a0550\u00a0€" in html
+    assert "En cours" in html
+
+
+def test_list_counts_results_and_totals_their_budget(client):
+    for montant in ("1000", "2500"):
+        LigneBudgetFactory(fiche=FicheActionFactory(), montant=Decimal(montant))
+    FicheActionFactory()  # no budget: counted, adds nothing
+
+    html = page_text(client.get(LIST_URL))
+
+    assert "3 fiches" in html
+    assert 'Budget total : <strong class="amount">3\u00a0500\u00a0€</strong>' in html
+
+
+def test_list_hides_drafts_from_the_public_and_marks_them_for_staff(client, staff_client):
+    FicheActionFactory(titre="Publiée")
+    FicheActionFactory(titre="En préparation", publie=False)
+
+    public = page_text(client.get(LIST_URL))
+    assert "Publiée" in public
+    assert "En préparation" not in public
+
+    staff = page_text(staff_client.get(LIST_URL))
+    assert "En préparation" in staff
+    assert "Brouillon" in staff
+
+
+def test_search_is_kept_in_the_form_and_described(client):
+    FicheActionFactory(titre="Rapprocher les générations")
+    FicheActionFactory(titre="Autre")
+
+    html = page_text(client.get(LIST_URL, {"q": "generations"}))
+
+    assert "Rapprocher les générations" in html
+    assert "Autre<" not in html
+    assert 'value="generations"' in html
+    assert "1 fiche correspondant aux filtres" in html
+    assert "Recherche : « generations »" in html
+
+
+def test_empty_result_says_so_and_offers_to_clear_the_filters(client):
+    FicheActionFactory(titre="A")
+
+    html = page_text(client.get(LIST_URL, {"q": "introuvable"}))
+
+    assert "Aucune fiche ne correspond" in html
+    assert f'href="{LIST_URL}">Effacer les filtres et voir toutes les fiches' in html
+
+
+def test_pagination_twenty_a_page_with_rel_links_keeping_the_filters(client):
+    make_fiches(45)
+
+    first = client.get(LIST_URL, {"sort": "titre"})
+    assert len(first.context["fiches"]) == 20
+    html = page_text(first)
+    assert 'rel="next" href="?sort=titre&amp;page=2"' in html
+    assert 'rel="prev"' not in html
+
+    last = page_text(client.get(LIST_URL, {"sort": "titre", "page": 3}))
+    assert 'rel="prev" href="?sort=titre&amp;page=2"' in last
+    assert 'rel="next"' not in last
+    assert "Page 3 sur 3" in last
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"budget_min": "abc"}, "Saisissez un montant en euros"),
+        ({"budget_max": "1e99999"}, "Budget maximum (€) :"),
+        ({"structure": "inconnue"}, "Cette structure n&#x27;existe pas"),
+        ({"orientation": "abc"}, "Cette orientation n&#x27;existe pas"),
+        ({"enjeu": "999"}, "Cet enjeu n&#x27;existe pas"),
+        ({"enjeu": "9" * 30}, "Cet enjeu n&#x27;existe pas"),
+        ({"orientation": "9" * 30}, "Cette orientation n&#x27;existe pas"),
+        ({"page": "9" * 30}, "Il n&#x27;y a que 2 page(s)"),
+        ({"role": "chef"}, "Ce rôle n&#x27;existe pas"),
+        ({"statut": "fini"}, "Cet état n&#x27;existe pas"),
+        ({"sort": "whatever"}, "Ce tri n&#x27;existe pas"),
+        ({"page": "999"}, "Il n&#x27;y a que 2 page(s) de résultats : voici la dernière."),
+        ({"page": "abc"}, "Le numéro de page n&#x27;est pas un nombre"),
+        ({"page": "-1"}, "Il n&#x27;y a que 2 page(s)"),
+        ({"q": "x" * 10_000}, "au plus 200 caractères"),
+        ({"q": "ludo\x00"}, "Le caractère nul n’est pas autorisé."),
+        ({"budget_min": "10", "budget_max": "5"}, "dépasse le budget maximum"),
+    ],
+)
+def test_bad_values_answer_200_with_a_french_message(client, params, message):
+    make_fiches(25)
+
+    response = client.get(LIST_URL, params)
+
+    assert response.status_code == 200
+    html = page_text(response)
+    assert "Certaines valeurs demandées n'ont pas été comprises" in html
+    assert message in html
+
+
+def test_control_characters_in_the_search_do_not_break_the_page(client):
+    FicheActionFactory(titre="Ludothèque")
+
+    response = client.get(LIST_URL, {"q": "\x01ludo\x1b\x7f"})
+
+    assert response.status_code == 200
+    assert "Ludothèque" in page_text(response)
+
+
+def test_search_is_not_injected_into_the_page(client):
+    html = page_text(client.get(LIST_URL, {"q": '<script>alert("x")</script>'}))
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_download_links_carry_the_current_filters(client):
+    FicheActionFactory(titre="Emploi")
+    html = page_text(client.get(LIST_URL, {"q": "emploi", "page": "1"}))
+    linked = []
+    for name in ("recap-pdf", "recap-xlsx", "export-csv", "export-json"):
+        try:
+            url = reverse(f"actions:{name}")
+        except NoReverseMatch:
+            assert f"actions/export/{name}" not in html
+            continue
+        assert f'href="{url}?q=emploi"' in html
+        linked.append(name)
+    if not linked:
+        pytest.skip("Aucune URL d'export n'existe encore.")
+
+
+# --- the detail ----------------------------------------------------------------------------
+
+
+def test_detail_shows_the_whole_fiche(client):
+    porteur = StructureFactory(nom="Pôle ESS")
+    partenaire = StructureFactory(nom="CRESS")
+    ContactFactory(structure=porteur, nom="Claire Martin", email="claire@example.org")
+    orientation = OrientationFactory(enjeu__numero=7, numero=7, titre="Soutenir l’ESS")
+    fiche = FicheActionFactory(
+        titre="Le PADESS",
+        enjeu_texte="Enjeu 7, orientation 7 : Soutenir l’ESS",
+        descriptif="Premier paragraphe.\nSuite du paragraphe.\n\n"
+        "· une ludothèque\n· un observatoire",
+        statut=Statut.EN_COURS,
+    )
+    fiche.orientations.add(orientation)
+    ParticipationFactory(fiche=fiche, structure=porteur, role=Role.PORTEUR)
+    ParticipationFactory(fiche=fiche, structure=partenaire, role=Role.PARTENAIRE)
+    LigneBudgetFactory(
+        fiche=fiche, montant=Decimal("2000"), periodicite=Periodicite.ANNUEL, nombre_annees=6
+    )
+    LigneBudgetFactory(fiche=fiche, montant=Decimal("10000"))
+
+    response = client.get(fiche.get_absolute_url())
+    html = page_text(response)
+
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert "Enjeu 7, orientation 7 : Soutenir l’ESS" in html
+    assert f'href="{LIST_URL}?orientation={orientation.pk}"' in html
+    assert "<p>Premier paragraphe.<br>Suite du paragraphe.</p>" in html
+    assert "<ul><li>une ludothèque</li><li>un observatoire</li></ul>" in html
+    assert "2\u00a0000\u00a0€ par an sur 6 ans, soit 12\u00a0000\u00a0€" in html
+    assert "22\u00a0000\u00a0€" in html  # the total
+    assert f'href="{porteur.get_absolute_url()}"' in html
+    assert f'href="{partenaire.get_absolute_url()}"' in html
+    assert "Claire Martin" in html
+    assert "mailto:claire@example.org" in html
+    assert "En cours" in html
+    assert "Dernière modification le" in html
+    assert 'aria-label="Fil d\'Ariane"' in html
+
+
+def test_detail_without_budget_says_so(client):
+    fiche = FicheActionFactory(budget_texte="")
+    assert "Budget non renseigné" in page_text(client.get(fiche.get_absolute_url()))
+
+
+def test_descriptif_is_escaped(client):
+    fiche = FicheActionFactory(descriptif='<script>alert("x")</script>\n- <b>gras</b>')
+
+    html = page_text(client.get(fiche.get_absolute_url()))
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "<li>&lt;b&gt;gras&lt;/b&gt;</li>" in html
+
+
+def test_detail_shows_the_sub_actions_tree(client):
+    fiche = FicheActionFactory()
+    orientation = SousActionFactory(fiche=fiche, nature="orientation", titre="Faciliter l’ESS")
+    axe = SousActionFactory(fiche=fiche, parent=orientation, nature="axe", titre="Innover")
+    SousActionFactory(fiche=fiche, parent=axe, nature="action", numero="1", titre="Observatoire")
+
+    html = page_text(client.get(fiche.get_absolute_url()))
+
+    tree = html[html.index("Sous-actions") :]
+    assert tree.index("Faciliter l’ESS") < tree.index("Innover") < tree.index("Observatoire")
+    assert tree.count('<ol class="tree">') == 3  # nested three levels deep
+    assert "Action 1" in tree
+
+
+def test_unpublished_fiche_is_404_for_the_public_and_shown_to_staff(client, staff_client):
+    fiche = FicheActionFactory(titre="Brouillon secret", publie=False)
+
+    response = client.get(fiche.get_absolute_url())
+    assert response.status_code == 404
+    assert "Page introuvable" in page_text(response)
+
+    staff = staff_client.get(fiche.get_absolute_url())
+    assert staff.status_code == 200
+    assert "Brouillon" in page_text(staff)
+
+
+def test_unknown_slug_is_404_in_the_sites_look(client):
+    response = client.get("/actions/nexiste-pas/")
+    assert response.status_code == 404
+    html = page_text(response)
+    assert "Page introuvable" in html
+    assert "Aller au contenu" in html
+
+
+def test_fiche_pdf_link_when_the_export_exists(client):
+    fiche = FicheActionFactory()
+    html = page_text(client.get(fiche.get_absolute_url()))
+    try:
+        url = reverse("actions:fiche-pdf", args=[fiche.slug])
+    except NoReverseMatch:
+        pytest.skip("L'export PDF d'une fiche n'existe pas encore.")
+    assert f'href="{url}"' in html
+
+
+# --- query budgets: the same at 10 and 200 fiches ------------------------------------------
+
+
+@pytest.mark.parametrize("size", [10, 200])
+@pytest.mark.parametrize(
+    ("params", "budget"),
+    [
+        # contract, totals, 3 filter choice lists, fiches and 4 prefetches (+2 lookups)
+        ({}, 10),
+        ({"q": "fiche action"}, 10),
+        ({"structure": "__structure__", "orientation": "__orientation__"}, 12),
+        ({"sort": "-budget", "page": "2", "budget_min": "1000"}, 10),
+    ],
+    ids=["plain", "searched", "filtered", "sorted-paged"],
+)
+def test_list_query_budget(client, django_assert_max_num_queries, size, params, budget):
+    fiches = make_fiches(size)
+    params = dict(params)
+    if "structure" in params:
+        params["structure"] = fiches[0].participations.first().structure.slug
+        params["orientation"] = fiches[0].orientations.first().pk
+
+    with django_assert_max_num_queries(budget):
+        response = client.get(LIST_URL, params)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_detail_query_budget(client, django_assert_max_num_queries, size):
+    fiches = make_fiches(size)
+    for fiche in fiches[:3]:
+        ContactFactory(structure=fiche.participations.first().structure)
+
+    with django_assert_max_num_queries(9):
+        response = client.get(fiches[0].get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_a_bad_field_is_marked_invalid_and_points_to_its_message(client):
+    html = page_text(client.get(LIST_URL, {"structure": "inconnue"}))
+
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_structure_error"' in html
+    assert html.count('id="id_structure_error"') == 1

@@ -1,0 +1,127 @@
+"""Importing and exporting structures (with their contacts) as spreadsheets, in the admin too."""
+
+import io
+
+import openpyxl
+import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from contrat.spreadsheets import CSV, XLSX
+from structures.models import Contact, Nature, Structure
+from structures.resources import StructureResource
+from tests.factories import ContactFactory, StructureFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = ["slug", "nom", "sigle", "nature", "site_web", "contacts"]
+
+
+def csv_bytes(rows) -> bytes:
+    return CSV().export_data(tablib.Dataset(*rows, headers=HEADERS)).encode("utf-8")
+
+
+def import_csv(data: bytes, dry_run=False):
+    return StructureResource().import_data(CSV().create_dataset(data), dry_run=dry_run)
+
+
+def test_structures_and_contacts_survive_a_round_trip():
+    adus = StructureFactory(nom="Agence de développement", slug="adus", sigle="ADUS")
+    adus.nature = Nature.AGENCE
+    adus.save()
+    ContactFactory(structure=adus, nom="Jeanne Martin", fonction="Chargée", email="j@adus.fr")
+    ContactFactory(structure=adus, nom="Paul Durand", telephone="03 27 00 00 00")
+    StructureFactory(nom="=CRESS", slug="cress", description="-ligne 1\n-ligne 2")
+    before = CSV().export_data(StructureResource().export())
+
+    Structure.objects.all().delete()
+    result = import_csv(before.encode("utf-8"))
+    assert not result.has_errors() and not result.has_validation_errors()
+
+    assert CSV().export_data(StructureResource().export()) == before
+    assert Structure.objects.get(slug="adus").get_nature_display() == "Agence"
+    assert Structure.objects.get(slug="cress").nom == "=CRESS"  # neutralised only in the file
+    assert Contact.objects.filter(structure__slug="adus").count() == 2
+
+
+def test_a_bad_row_is_reported_in_french_and_nothing_is_written():
+    StructureFactory(slug="existante", nom="Existante")
+    data = csv_bytes(
+        [
+            ["nouvelle", "Nouvelle structure", "", "Association", "", ""],
+            ["autre", "Autre", "", "Club de foot", "pas une url", "Jean | | pas-un-courriel"],
+        ]
+    )
+    result = import_csv(data)
+
+    assert result.has_validation_errors()
+    [invalid] = result.invalid_rows
+    assert invalid.number == 3
+    errors = invalid.field_specific_errors
+    assert errors["nature"] == [
+        "« Club de foot » : nature inconnu(e). Valeurs possibles : "
+        + ", ".join(label for _code, label in Nature.choices)
+        + "."
+    ]
+    assert errors["site_web"] == ["Saisissez une URL valide."]
+    assert "Contact n° 1, email : Saisissez une adresse" in errors["contacts"][0]
+    assert list(Structure.objects.values_list("slug", flat=True)) == ["existante"]
+
+
+def test_updating_a_structure_replaces_its_contacts_only_when_the_column_is_there():
+    adus = StructureFactory(slug="adus", nom="ADUS")
+    ContactFactory(structure=adus, nom="Jeanne Martin")
+    rows = tablib.Dataset(["adus", "ADUS, nouveau nom"], headers=["slug", "nom"])
+    assert not StructureResource().import_data(rows).has_validation_errors()
+    adus.refresh_from_db()
+    assert adus.nom == "ADUS, nouveau nom"
+    assert list(adus.contacts.values_list("nom", flat=True)) == ["Jeanne Martin"]
+
+    rows = tablib.Dataset(
+        ["adus", "ADUS", "Paul Durand | directeur"], headers=["slug", "nom", "contacts"]
+    )
+    assert not StructureResource().import_data(rows).has_validation_errors()
+    assert list(adus.contacts.values_list("nom", "fonction")) == [("Paul Durand", "directeur")]
+
+
+def test_the_admin_imports_structures_after_a_preview(admin_client):
+    data = csv_bytes([["adus", "ADUS", "ADUS", "agence", "", "Jeanne Martin | chargée"]])
+    preview = admin_client.post(
+        reverse("admin:structures_structure_import"),
+        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("s.csv", data)},
+    )
+    assert preview.status_code == 200
+    assert not Structure.objects.exists()
+    admin_client.post(
+        reverse("admin:structures_structure_process_import"),
+        preview.context["confirm_form"].initial,
+    )
+    assert Structure.objects.get(slug="adus").contacts.get().fonction == "chargée"
+
+
+def test_the_admin_refuses_a_structure_file_with_wrong_columns(admin_client):
+    data = b"Nom;Adresse\r\nADUS;Maubeuge\r\n"
+    response = admin_client.post(
+        reverse("admin:structures_structure_import"),
+        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("s.csv", data)},
+    )
+    errors = " ".join(response.context["form"].errors["import_file"])
+    assert "Colonnes obligatoires absentes : slug." in errors
+    assert "Colonnes inconnues : adresse" in errors  # "Nom" is read as the column "nom"
+    assert not Structure.objects.exists()
+
+
+def test_the_admin_exports_structures_as_xlsx(admin_client):
+    adus = StructureFactory(slug="adus", nom="@ADUS")
+    ContactFactory(structure=adus, nom="Jeanne Martin", email="j@adus.fr")
+    fields = {f"structureresource_{name}": "on" for name in StructureResource().get_export_order()}
+    response = admin_client.post(
+        reverse("admin:structures_structure_export"), {"resource": "0", "format": "1", **fields}
+    )
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[0] == tuple(StructureResource().get_export_headers())
+    assert rows[1][:2] == ("adus", "'@ADUS")
+    assert rows[1][-1] == "Jeanne Martin |  | j@adus.fr"
+    dataset = XLSX().create_dataset(response.content)
+    assert dataset[0][1] == "@ADUS"  # read back through our format, the guard is undone
