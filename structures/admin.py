@@ -1,0 +1,94 @@
+"""Staff admin for structures (porteurs, partners, financers) and their contacts."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from contrat.spreadsheets import SpreadsheetAdmin
+
+from .models import Contact, Structure
+from .resources import StructureResource
+
+# The fiches a structure takes part in are reached through the reverse relation
+# `participations` (defined by the actions app) and the admin URL names, never by importing
+# actions: the arrow between apps points from actions to structures only.
+FICHE_CHANGE_URL = "admin:actions_ficheaction_change"
+FICHE_CHANGELIST_URL = "admin:actions_ficheaction_changelist"
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ["nom", "fonction", "email", "telephone"]
+    extra = 0
+
+
+@admin.register(Structure)
+class StructureAdmin(SpreadsheetAdmin):
+    # Import (preview, then confirm) and export in CSV/XLSX; columns in structures/resources.py.
+    resource_classes = [StructureResource]
+    list_display = ["nom", "sigle", "nature", "nombre_fiches"]
+    list_filter = ["nature"]
+    # Also what the autocompletes of participations and budget lines search.
+    search_fields = ["nom", "sigle", "autres_graphies"]
+    prepopulated_fields = {"slug": ("nom",)}
+    fieldsets = [
+        (None, {"fields": ["nom", "slug", "sigle", "nature", "site_web", "description"]}),
+        (
+            "Dans les documents",
+            {
+                "fields": ["autres_graphies"],
+                "description": "Les variantes du nom servent à retrouver la structure "
+                "dans la recherche.",
+            },
+        ),
+        ("Fiches actions", {"fields": ["fiches"]}),
+    ]
+    readonly_fields = ["fiches"]
+    inlines = [ContactInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(nb_fiches=Count("participations__fiche", distinct=True))
+        )
+
+    @admin.display(description="fiches actions", ordering="nb_fiches")
+    def nombre_fiches(self, obj):
+        if not obj.nb_fiches:
+            return 0
+        # The "structure" filter of the fiche list: every fiche it takes part in, any role.
+        url = f"{reverse(FICHE_CHANGELIST_URL)}?structure={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.nb_fiches)
+
+    @admin.display(description="participe à")
+    def fiches(self, obj):
+        if obj.pk is None:
+            return "Aucune fiche action pour l'instant."
+        # One query for the whole list, whatever its length.
+        participations = obj.participations.select_related("fiche").order_by("fiche__ordre", "pk")
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> — {}{}</li>',
+            (
+                (
+                    reverse(FICHE_CHANGE_URL, args=[p.fiche_id]),
+                    p.fiche.titre,
+                    p.get_role_display(),
+                    f" ({p.precision})" if p.precision else "",
+                )
+                for p in participations
+            ),
+        )
+        if not items:
+            return "Aucune fiche action pour l'instant."
+        return format_html('<ul class="fiches-de-la-structure">{}</ul>', items)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["nom", "structure", "fonction", "email", "telephone"]
+    list_select_related = ["structure"]
+    search_fields = ["nom", "fonction", "email", "structure__nom", "structure__sigle"]
+    autocomplete_fields = ["structure"]
