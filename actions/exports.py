@@ -576,7 +576,8 @@ def build_actions_json(queryset) -> bytes:
         item = dict(zip(names, values, strict=True))
         item["statut"] = fiche.statut
         item["statut_libelle"] = fiche.get_statut_display()
-        item["publie"] = fiche.publie
+        item["etat"] = fiche.etat
+        item["etat_libelle"] = fiche.get_etat_display()
         item.update(_nested(fiche))
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=2).encode("utf-8")

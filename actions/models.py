@@ -2,10 +2,13 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from contrat.formats import format_euros
 from enjeux.models import Contrat, Enjeu, Orientation
@@ -19,6 +22,15 @@ class Statut(models.TextChoices):
     EN_COURS = "en_cours", "En cours"
     REALISEE = "realisee", "Réalisée"
     ABANDONNEE = "abandonnee", "Abandonnée"
+
+
+class Etat(models.TextChoices):
+    """Where a fiche stands in the editorial workflow; only `PUBLIEE` is shown to the public."""
+
+    BROUILLON = "brouillon", "Brouillon"
+    EN_RELECTURE = "en_relecture", "En relecture"
+    PUBLIEE = "publiee", "Publiée"
+    ARCHIVEE = "archivee", "Archivée"
 
 
 class FicheAction(models.Model):
@@ -65,17 +77,42 @@ class FicheAction(models.Model):
     statut = models.CharField(
         "état d'avancement", max_length=20, choices=Statut, default=Statut.PROPOSEE
     )
-    publie = models.BooleanField("publiée", default=False)
+    etat = models.CharField(
+        "état de publication",
+        max_length=20,
+        choices=Etat,
+        default=Etat.BROUILLON,
+        help_text="Se change par les boutons de publication, qui gardent la trace de qui et quand.",
+    )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifiée le", auto_now=True)
+    version = models.PositiveIntegerField(
+        "version",
+        default=1,
+        help_text="Augmente à chaque enregistrement : deux personnes qui modifient la fiche en "
+        "même temps ne peuvent pas écraser les changements l'une de l'autre.",
+    )
 
     objects = FicheActionQuerySet.as_manager()
+    # Every version, with who saved it; the orientations and enjeux cited are part of it.
+    history = HistoricalRecords(
+        m2m_fields=[orientations, enjeux],
+        verbose_name="version de fiche action",
+        verbose_name_plural="versions de fiches actions",
+    )
 
     class Meta:
         verbose_name = "fiche action"
         verbose_name_plural = "fiches actions"
         ordering = ["ordre", "titre"]
-        indexes = [models.Index(fields=["publie", "ordre"], name="fiche_publie_ordre_idx")]
+        indexes = [models.Index(fields=["etat", "ordre"], name="fiche_etat_ordre_idx")]
+        permissions = [
+            ("publish_ficheaction", "Peut publier une fiche"),
+            (
+                "change_any_ficheaction",
+                "Peut modifier toutes les fiches, pas seulement celles de ses structures",
+            ),
+        ]
 
     def __str__(self):
         return self.titre
@@ -100,6 +137,39 @@ class FicheAction(models.Model):
             for p in self.participations.all()
             if p.role in (Role.PORTEUR, Role.CO_PORTEUR)
         ]
+
+
+class TransitionFiche(models.Model):
+    """One step of a fiche through the workflow: who moved it, from where to where, when, why.
+
+    Written only by the services of actions/services.py."""
+
+    fiche = models.ForeignKey(
+        FicheAction,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name="fiche action",
+    )
+    etat_avant = models.CharField("état avant", max_length=20, choices=Etat)
+    etat_apres = models.CharField("état après", max_length=20, choices=Etat)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transitions_fiches",
+        verbose_name="auteur",
+    )
+    date = models.DateTimeField("date", default=timezone.now)
+    commentaire = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        verbose_name = "changement d'état de publication"
+        verbose_name_plural = "changements d'état de publication"
+        ordering = ["fiche", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.fiche} : {self.get_etat_avant_display()} → {self.get_etat_apres_display()}"
 
 
 class Role(models.TextChoices):
@@ -130,6 +200,10 @@ class Participation(models.Model):
         help_text="Ce que la fiche dit de plus sur cette participation.",
     )
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    history = HistoricalRecords(
+        verbose_name="version de participation", verbose_name_plural="versions de participations"
+    )
 
     class Meta:
         verbose_name = "participation"
@@ -187,6 +261,11 @@ class LigneBudget(models.Model):
     )
     note = models.CharField("note", max_length=300, blank=True)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    history = HistoricalRecords(
+        verbose_name="version de ligne de budget",
+        verbose_name_plural="versions de lignes de budget",
+    )
 
     class Meta:
         verbose_name = "ligne de budget"
@@ -262,6 +341,10 @@ class SousAction(models.Model):
     description = models.TextField("description", blank=True)
     ordre = models.PositiveSmallIntegerField(
         "ordre", default=0, help_text="Position dans la fiche, en lisant de haut en bas."
+    )
+
+    history = HistoricalRecords(
+        verbose_name="version de sous-action", verbose_name_plural="versions de sous-actions"
     )
 
     class Meta:

@@ -74,13 +74,21 @@ def ligne_total_expression():
 
 class FicheActionQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(publie=True)
+        return self.filter(etat="publiee")
 
     def visible_to(self, user):
-        """Staff see drafts too; everybody else sees published fiches only."""
+        """What the portal's lists, totals and exports show: published fiches, and for logged-in
+        staff the drafts and fiches in review too. Archived fiches are in no list."""
+        if user.is_authenticated and user.is_staff:
+            return self.exclude(etat="archivee")
+        return self.published()
+
+    def reachable_by(self, user):
+        """The fiches whose own page answers: an archived fiche keeps its URL (with a banner);
+        drafts and fiches in review are for logged-in staff only."""
         if user.is_authenticated and user.is_staff:
             return self
-        return self.published()
+        return self.filter(etat__in=["publiee", "archivee"])
 
     def for_structure(self, structure, role=None):
         participations = Q(participations__structure=structure)

@@ -911,7 +911,7 @@ def build_recap_records(text: str) -> list[dict]:
                     "budget_texte": row.budget_texte,
                     "structure_texte": row.structure_texte,
                     "statut": "proposee",
-                    "publie": True,
+                    "etat": "publiee",
                     "cree_le": TIMESTAMP,
                     "modifie_le": TIMESTAMP,
                 },

@@ -15,14 +15,14 @@ from structures.models import Structure
 from structures.resources import (
     SEPARATOR,
     ChoiceWidget,
-    OuiNonWidget,
     RelatedRowsMixin,
     related_items,
     remember_related,
     split_lines,
 )
 
-from .models import FicheAction, LigneBudget, Participation, Periodicite, Role, Statut
+from .models import Etat, FicheAction, LigneBudget, Participation, Periodicite, Role, Statut
+from .services import history_record_import
 
 EXPORT_CHUNK_SIZE = 1000
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -363,7 +363,11 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
         column_name="statut",
         widget=ChoiceWidget(Statut, "état d'avancement", default=Statut.PROPOSEE),
     )
-    publie = fields.Field(attribute="publie", column_name="publie", widget=OuiNonWidget())
+    etat = fields.Field(
+        attribute="etat",
+        column_name="etat",
+        widget=ChoiceWidget(Etat, "état de publication", default=Etat.BROUILLON),
+    )
     contrat = fields.Field(attribute="contrat", column_name="contrat", widget=ContratWidget())
     descriptif = text_field("descriptif")
     enjeu_texte = text_field("enjeu_texte")
@@ -398,7 +402,7 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
             "titre",
             "ordre",
             "statut",
-            "publie",
+            "etat",
             "contrat",
             "descriptif",
             "enjeu_texte",
@@ -451,6 +455,33 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
                 errors["contrat"] = [str(error)]
         if errors:
             raise ValidationError(errors)
+
+    # --- History: one version per imported fiche, written in bulk after the import ------------
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.imported_fiches = []
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        # An admin form opened before this import must not overwrite it: see
+        # actions.services.fiche_claim_version.
+        if instance.pk is not None:
+            instance.version += 1
+        # django-simple-history would write up to three versions per fiche (the row, then its
+        # orientations, then its enjeux), in the preview too: after_import writes one instead.
+        instance.skip_history_when_saving = True
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        instance.__dict__.pop("skip_history_when_saving", None)
+        if not kwargs.get("dry_run"):
+            self.imported_fiches.append(instance)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if not (kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors()):
+            history_record_import(fiches=self.imported_fiches, user=kwargs.get("user"))
 
     def check_orientations(self, fiche, orientations):
         """Resolved while cleaning: nothing more to check."""

@@ -73,7 +73,7 @@ class FicheDetailView(ContratMixin, DetailView):
     context_object_name = "fiche"
 
     def get_queryset(self):
-        return FicheAction.objects.visible_to(self.request.user).for_detail()
+        return FicheAction.objects.reachable_by(self.request.user).for_detail()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -177,7 +177,7 @@ class FichePdfView(View):
 
     def get(self, request, slug):
         fiche = get_object_or_404(
-            FicheAction.objects.visible_to(request.user).for_detail(), slug=slug
+            FicheAction.objects.reachable_by(request.user).for_detail(), slug=slug
         )
         response = HttpResponse(build_fiche_pdf(fiche), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="fiche-action-{fiche.slug}.pdf"'

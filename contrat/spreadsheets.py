@@ -143,6 +143,12 @@ class AtomicImportMixin:
         return LineNumberResult
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        problems = self.dataset_errors(dataset)
+        if problems:  # refused whole, before any row is read
+            result = self.get_result_class()()
+            result.total_rows = len(dataset)
+            self.handle_import_error(result, ValueError(" ".join(problems)), raise_errors)
+            return result
         # django-import-export keeps the valid rows of a file with invalid ones unless told.
         kwargs["rollback_on_validation_errors"] = True
         self._showing_diff = dry_run
@@ -179,16 +185,14 @@ class AtomicImportMixin:
             errors.append("Colonnes en double : " + ", ".join(duplicates) + ".")
         return errors
 
-    def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
+    def dataset_errors(self, dataset) -> list[str]:
         errors = self.header_errors(dataset.headers or [])
-        if errors:
-            raise ValueError(" ".join(errors))
         if len(dataset) > IMPORT_MAX_ROWS:
-            raise ValueError(
+            errors.append(
                 f"Le fichier compte {len(dataset)} lignes ; un import en accepte "
                 f"{IMPORT_MAX_ROWS} au plus : découpez-le."
             )
+        return errors
 
 
 class SpreadsheetImportForm(ImportForm):

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 
+from contrat.history import TracedAdmin
+
 from .models import Contrat, Enjeu, Orientation
 
 # "7.7" (or "7,7", "7 . 7") typed in a search box means orientation 7 of enjeu 7.
@@ -13,7 +15,7 @@ ORIENTATION_CODE = re.compile(r"^\s*(\d+)\s*[.,]\s*(\d+)\s*$")
 
 
 @admin.register(Contrat)
-class ContratAdmin(admin.ModelAdmin):
+class ContratAdmin(TracedAdmin):
     list_display = ["nom", "territoire", "periode"]
     search_fields = ["nom", "territoire"]
     prepopulated_fields = {"slug": ("nom",)}
@@ -35,7 +37,7 @@ class OrientationInline(admin.TabularInline):
 
 
 @admin.register(Enjeu)
-class EnjeuAdmin(admin.ModelAdmin):
+class EnjeuAdmin(TracedAdmin):
     list_display = ["__str__", "numero", "contrat", "nombre_orientations"]
     list_display_links = ["__str__"]
     list_filter = ["contrat"]
@@ -58,7 +60,7 @@ class EnjeuAdmin(admin.ModelAdmin):
 
 
 @admin.register(Orientation)
-class OrientationAdmin(admin.ModelAdmin):
+class OrientationAdmin(TracedAdmin):
     list_display = ["code_affiche", "titre", "enjeu"]
     list_display_links = ["code_affiche", "titre"]
     list_filter = ["enjeu"]

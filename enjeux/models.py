@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class Contrat(models.Model):
@@ -14,6 +15,10 @@ class Contrat(models.Model):
         "texte de pied de page",
         blank=True,
         help_text="Repris en bas des pages et des exports (partenaires, soutiens…).",
+    )
+
+    history = HistoricalRecords(
+        verbose_name="version de contrat", verbose_name_plural="versions de contrats"
     )
 
     class Meta:
@@ -44,6 +49,9 @@ class Enjeu(models.Model):
     description = models.TextField("description", blank=True)
 
     objects = EnjeuQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name="version d'enjeu", verbose_name_plural="versions d'enjeux"
+    )
 
     class Meta:
         verbose_name = "enjeu"
@@ -80,6 +88,10 @@ class Orientation(models.Model):
         "autres libellés cités",
         blank=True,
         help_text="Les autres formulations rencontrées dans les fiches, une par ligne.",
+    )
+
+    history = HistoricalRecords(
+        verbose_name="version d'orientation", verbose_name_plural="versions d'orientations"
     )
 
     class Meta:

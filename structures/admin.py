@@ -1,11 +1,12 @@
 """Staff admin for structures (porteurs, partners, financers) and their contacts."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from contrat.spreadsheets import SpreadsheetAdmin
+from contrat.history import TracedAdmin, TracedSpreadsheetAdmin
 
 from .models import Contact, Structure
 from .resources import StructureResource
@@ -24,7 +25,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Structure)
-class StructureAdmin(SpreadsheetAdmin):
+class StructureAdmin(TracedSpreadsheetAdmin):
     # Import (preview, then confirm) and export in CSV/XLSX; columns in structures/resources.py.
     resource_classes = [StructureResource]
     list_display = ["nom", "sigle", "nature", "nombre_fiches"]
@@ -43,9 +44,33 @@ class StructureAdmin(SpreadsheetAdmin):
             },
         ),
         ("Fiches actions", {"fields": ["fiches"]}),
+        (
+            "Représentants",
+            {
+                "fields": ["representants"],
+                "description": "Les comptes « Contributeur structure » liés à cette structure "
+                "modifient les fiches qu'elle porte ou co-porte (sans pouvoir les publier). "
+                "Seul un administrateur les désigne.",
+            },
+        ),
     ]
     readonly_fields = ["fiches"]
+    filter_horizontal = ["representants"]
     inlines = [ContactInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Choosing who edits a structure's fiches is user management: administrators only.
+        if not request.user.has_perm("auth.change_user"):
+            readonly.append("representants")
+        return readonly
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "representants":
+            kwargs["queryset"] = (
+                get_user_model().objects.filter(is_active=True).order_by("username")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return (
@@ -87,7 +112,7 @@ class StructureAdmin(SpreadsheetAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(TracedAdmin):
     list_display = ["nom", "structure", "fonction", "email", "telephone"]
     list_select_related = ["structure"]
     search_fields = ["nom", "fonction", "email", "structure__nom", "structure__sigle"]

@@ -1,7 +1,9 @@
 """Organisations (or groups of actors) named in the contract, and the people to contact there."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class Nature(models.TextChoices):
@@ -38,8 +40,20 @@ class Structure(models.Model):
         blank=True,
         help_text="Les autres façons dont les documents écrivent ce nom, une par ligne.",
     )
+    representants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="structures_representees",
+        verbose_name="représentants",
+        help_text="Les comptes du groupe « Contributeur structure » qui modifient les fiches "
+        "que cette structure porte ou co-porte.",
+    )
 
     objects = StructureQuerySet.as_manager()
+    # The representatives are access rights, not content: left out of the versions.
+    history = HistoricalRecords(
+        verbose_name="version de structure", verbose_name_plural="versions de structures"
+    )
 
     class Meta:
         verbose_name = "structure"
@@ -65,6 +79,10 @@ class Contact(models.Model):
     fonction = models.CharField("fonction", max_length=200, blank=True)
     email = models.EmailField("courriel", blank=True)
     telephone = models.CharField("téléphone", max_length=30, blank=True)
+
+    history = HistoricalRecords(
+        verbose_name="version de contact", verbose_name_plural="versions de contacts"
+    )
 
     class Meta:
         verbose_name = "contact"

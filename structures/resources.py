@@ -134,6 +134,10 @@ class RelatedRowsMixin:
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
         instance.__dict__["_import_new"] = new
+        if kwargs.get("dry_run"):
+            # A preview is rolled back: writing its version history (django-simple-history)
+            # would only double its time.
+            instance.skip_history_when_saving = True
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.attribute in self.related_columns:

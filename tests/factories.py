@@ -3,9 +3,19 @@
 from decimal import Decimal
 
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
-from actions.models import FicheAction, LigneBudget, Participation, Periodicite, Role, SousAction
+from actions.models import (
+    Etat,
+    FicheAction,
+    LigneBudget,
+    Participation,
+    Periodicite,
+    Role,
+    SousAction,
+)
 from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Structure
 
@@ -65,7 +75,7 @@ class FicheActionFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda o: slugify(o.titre))
     descriptif = "Un descriptif.\n- avec une puce"
     ordre = factory.Sequence(lambda n: n + 1)
-    publie = True
+    etat = Etat.PUBLIEE
 
 
 class ParticipationFactory(factory.django.DjangoModelFactory):
@@ -93,6 +103,34 @@ class SousActionFactory(factory.django.DjangoModelFactory):
     fiche = factory.SubFactory(FicheActionFactory)
     titre = factory.Sequence(lambda n: f"Sous-action {n}")
     ordre = factory.Sequence(lambda n: n)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"personne{n}")
+    first_name = factory.Sequence(lambda n: f"Prénom{n}")
+    last_name = "Nom"
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("mot-de-passe-de-test")
+    is_staff = True
+
+
+def staff_user(role: str, *, structures=(), **kwargs):
+    """A staff account in the group `role` (see actions/roles.py), representing `structures`."""
+    from actions.roles import roles_ensure
+
+    # Transactional tests (the browser's) flush the groups the migration created.
+    if not Group.objects.filter(name=role).exists():
+        roles_ensure()
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    for structure in structures:
+        structure.representants.add(user)
+    return user
 
 
 def make_fiches(count: int, *, contrat=None, **kwargs) -> list[FicheAction]:
@@ -137,7 +175,8 @@ def admin_form_data(response) -> dict:
                 data[bound.html_name] = "" if value is None else str(value)
 
     add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
+    # A version's page (django-simple-history's revert form) has no inlines.
+    for inline in response.context.get("inline_admin_formsets") or []:
         add(inline.formset.management_form)
         for form in inline.formset.forms:
             add(form)

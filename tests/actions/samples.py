@@ -87,7 +87,7 @@ def sample_fiches():
     ParticipationFactory(fiche=piege, structure=cibc, role=Role.PARTENAIRE)
 
     brouillon = FicheActionFactory(
-        contrat=contrat, ordre=5, titre="Fiche en brouillon", publie=False
+        contrat=contrat, ordre=5, titre="Fiche en brouillon", etat="brouillon"
     )
     LigneBudgetFactory(fiche=brouillon, montant=Decimal("99999"))
 

@@ -117,7 +117,7 @@ def test_round_trip_keeps_formulas_as_plain_text():
 
 def partner_rows():
     return [
-        ["slug", "titre", "descriptif", "orientations", "lignes_budget", "structures", "publie"],
+        ["slug", "titre", "descriptif", "orientations", "lignes_budget", "structures", "etat"],
         [
             "jardins-partages",
             "Jardins partagés",
@@ -125,7 +125,7 @@ def partner_rows():
             "7.7",
             "2 000 € par an sur 3 ans | financeur : cress\n5000",
             "Porteur : ADUS\nPartenaire : cress : pour la formation",
-            "oui",
+            "Publiée",
         ],
         [
             "repair-cafe",
@@ -134,7 +134,7 @@ def partner_rows():
             "",
             "",
             "Porteur : emergence-cibc",
-            "non",
+            "brouillon",
         ],
     ]
 
@@ -156,8 +156,8 @@ def test_a_partner_file_creates_fiches_with_their_relations():
         (Role.PARTENAIRE, "cress"),
     ]
     assert jardins.participations.get(role=Role.PARTENAIRE).precision == "pour la formation"
-    assert jardins.publie is True
-    assert FicheAction.objects.get(slug="repair-cafe").publie is False
+    assert jardins.etat == "publiee"
+    assert FicheAction.objects.get(slug="repair-cafe").etat == "brouillon"
 
 
 def test_an_import_updates_the_fiche_with_the_same_slug_and_only_its_columns():
@@ -207,7 +207,8 @@ def test_one_invalid_row_and_nothing_is_written_with_errors_in_french_per_line_a
         or "écrivez un montant" in (errors["lignes_budget"][0])
     )
     assert "Structure « association-inconnue » inconnue" in errors["structures"][0]
-    assert "répondez « oui » ou « non »" in errors["publie"][0]
+    assert "« peut-être » : état de publication inconnu" in errors["etat"][0]
+    assert "Brouillon, En relecture, Publiée, Archivée" in errors["etat"][0]
 
 
 def test_an_annual_amount_without_years_is_refused():

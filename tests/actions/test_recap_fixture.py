@@ -97,7 +97,7 @@ def test_the_fiches_follow_the_recap_titles_in_order(recap):
     fiches = list(FicheAction.objects.order_by("ordre"))
     assert [f.ordre for f in fiches] == list(range(1, 30))
     assert [f.titre for f in fiches] == [one_line(row[0]) for row in source_rows()]
-    assert all(f.publie and f.statut == "proposee" for f in fiches)
+    assert all(f.etat == "publiee" and f.statut == "proposee" for f in fiches)
     assert len({f.slug for f in fiches}) == 29
 
 

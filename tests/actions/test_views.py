@@ -68,7 +68,7 @@ def test_list_counts_results_and_totals_their_budget(client):
 
 def test_list_hides_drafts_from_the_public_and_marks_them_for_staff(client, staff_client):
     FicheActionFactory(titre="Publiée")
-    FicheActionFactory(titre="En préparation", publie=False)
+    FicheActionFactory(titre="En préparation", etat="brouillon")
 
     public = page_text(client.get(LIST_URL))
     assert "Publiée" in public
@@ -253,7 +253,7 @@ def test_detail_shows_the_sub_actions_tree(client):
 
 
 def test_unpublished_fiche_is_404_for_the_public_and_shown_to_staff(client, staff_client):
-    fiche = FicheActionFactory(titre="Brouillon secret", publie=False)
+    fiche = FicheActionFactory(titre="Brouillon secret", etat="brouillon")
 
     response = client.get(fiche.get_absolute_url())
     assert response.status_code == 404

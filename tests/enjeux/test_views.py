@@ -36,7 +36,7 @@ def contrat_with_fiches():
     directe.enjeux.add(enjeu)
     ParticipationFactory(fiche=padess, role=Role.PORTEUR)
     ParticipationFactory(fiche=labo, role=Role.PORTEUR)
-    brouillon = FicheActionFactory(contrat=contrat, titre="Brouillon", publie=False)
+    brouillon = FicheActionFactory(contrat=contrat, titre="Brouillon", etat="brouillon")
     brouillon.orientations.add(o77)
     LigneBudgetFactory(fiche=brouillon, montant=Decimal("999"))
     return contrat

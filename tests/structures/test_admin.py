@@ -164,7 +164,8 @@ def test_structure_page_lists_its_fiches_with_role_and_link_in_constant_queries(
     )
     ContactFactory.create_batch(3, structure=pole)
 
-    with django_assert_max_num_queries(8):
+    # 10: two of them for the representatives' selector (the accounts, the chosen ones).
+    with django_assert_max_num_queries(10):
         response = admin_client.get(change_url(pole))
 
     text = page_text(response)

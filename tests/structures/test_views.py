@@ -41,7 +41,7 @@ def test_list_counts_visible_fiches_per_role(client):
     for _ in range(2):
         ParticipationFactory(fiche=FicheActionFactory(), structure=cress, role=Role.PORTEUR)
     ParticipationFactory(fiche=FicheActionFactory(), structure=cress, role=Role.PARTENAIRE)
-    brouillon = FicheActionFactory(publie=False)
+    brouillon = FicheActionFactory(etat="brouillon")
     ParticipationFactory(fiche=brouillon, structure=cress, role=Role.PARTENAIRE)
 
     response = client.get("/structures/")
@@ -59,7 +59,7 @@ def test_detail_shows_what_it_carries_and_where_it_is_a_partner_with_budgets(cli
     partenariat = FicheActionFactory(titre="Club des entrepreneurs")
     ParticipationFactory(fiche=partenariat, structure=cress, role=Role.PARTENAIRE)
     LigneBudgetFactory(fiche=partenariat, montant=Decimal("5000"))
-    cachee = FicheActionFactory(titre="Brouillon caché", publie=False)
+    cachee = FicheActionFactory(titre="Brouillon caché", etat="brouillon")
     ParticipationFactory(fiche=cachee, structure=cress, role=Role.PORTEUR)
     FicheActionFactory(titre="Sans la CRESS")
 

@@ -1,0 +1,191 @@
+"""Change history in the admin (django-simple-history): versions listed and compared in French."""
+
+import datetime
+import difflib
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html_join
+from django.utils.text import capfirst
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from contrat.formats import format_euros
+from contrat.spreadsheets import SpreadsheetAdmin
+
+# Saved on every change, so they would show in every difference without saying anything.
+NOISE_FIELDS = {"modifie_le", "cree_le", "version"}
+EMPTY = "(vide)"
+HISTORY_TYPES = {"+": "Création", "~": "Modification", "-": "Suppression"}
+
+
+def author(record) -> str:
+    """'Prénom Nom (identifiant)', or who saved it when nobody was logged in."""
+    user = record.history_user
+    if user is None:
+        return "inconnu (chargement de données, commande ou script)"
+    name = user.get_full_name()
+    return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+def display_value(field, value) -> str:
+    """A field's value as a French reader expects it: labels for choices, oui/non, euros..."""
+    if isinstance(field, models.ManyToManyField):
+        names = [str(item) for item in value or []]
+        return ", ".join(names) if names else EMPTY
+    if value is None or value == "":
+        return EMPTY
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, Decimal):
+        return format_euros(value) if "montant" in field.name else formats.number_format(value)
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value), "j F Y à H:i")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "j F Y")
+    return str(value)
+
+
+def field_changes(old_record, new_record) -> list[dict]:
+    """[{'field': 'Titre', 'old': ..., 'new': ..., 'diff': html or None}] between two versions,
+    in the model's field order, without the fields every save changes."""
+    model = new_record.instance_type
+    delta = new_record.diff_against(old_record, foreign_keys_are_objs=True)
+    order = {f.name: index for index, f in enumerate(model._meta.get_fields())}
+    changes = []
+    for change in sorted(delta.changes, key=lambda c: order.get(c.field, 0)):
+        if change.field in NOISE_FIELDS:
+            continue
+        field = model._meta.get_field(change.field)
+        old, new = change.old, change.new
+        if isinstance(field, models.ManyToManyField):
+            target = field.m2m_reverse_field_name()
+            old = [row[target] for row in old or []]
+            new = [row[target] for row in new or []]
+        old_text, new_text = display_value(field, old), display_value(field, new)
+        if old_text.splitlines() == new_text.splitlines():
+            continue  # line endings only (a browser sends CRLF): nothing a reader would see
+        changes.append(
+            {
+                "field": capfirst(field.verbose_name),
+                "old": old_text,
+                "new": new_text,
+                "diff": line_diff(old_text, new_text) if "\n" in old_text + new_text else None,
+            }
+        )
+    return changes
+
+
+def line_diff(old: str, new: str):
+    """A long text's changed lines: removed ones struck through, added ones underlined."""
+    rows = []
+    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
+        tag, text = line[:2], line[2:]
+        if tag == "- ":
+            rows.append(("del", text))
+        elif tag == "+ ":
+            rows.append(("ins", text))
+        elif tag == "  ":
+            rows.append(("span", text))
+    return format_html_join("\n", "<{0}>{1}</{0}>", rows)
+
+
+class FrenchHistoryHelper(HistoricalRecordContextHelper):
+    """The history list's "changes" column, in French and without the noise fields."""
+
+    def context_for_delta_changes(self, delta):
+        return field_changes(delta.old_record, delta.new_record)
+
+
+class HistoryAdminMixin:
+    """Put before SimpleHistoryAdmin: French history list, and a page comparing two versions."""
+
+    object_history_template = "admin/history/object_history.html"
+    object_history_list_template = "admin/history/object_history_list.html"
+    history_compare_template = "admin/history/compare.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return FrenchHistoryHelper(self.model, historical_record)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.history_compare_view),
+                name="{}_{}_history_compare".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _history_object(self, request, object_id):
+        """The object, or for a deleted one its last version; None when it never existed."""
+        object_id = unquote(object_id)
+        history = self.model.history.filter(**{self.opts.pk.attname: object_id})
+        obj = self.get_queryset(request).filter(pk=object_id).first()
+        if obj is None:
+            last = history.order_by("-history_date", "-history_id").first()
+            obj = last.instance if last else None
+        return obj, history
+
+    def history_compare_view(self, request, object_id):
+        obj, history = self._history_object(request, object_id)
+        if obj is None:
+            raise Http404("Aucune version de cet objet.")
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[object_id]
+        )
+        try:
+            ids = [int(request.GET[key]) for key in ("de", "a")]
+        except (KeyError, ValueError):
+            messages.error(request, "Choisissez les deux versions à comparer.")
+            return HttpResponseRedirect(history_url)
+        records = {r.history_id: r for r in history.filter(history_id__in=ids)}
+        if len(records) != len(set(ids)) or len(set(ids)) != 2:
+            messages.error(request, "Choisissez deux versions différentes de cet objet.")
+            return HttpResponseRedirect(history_url)
+        old, new = sorted(records.values(), key=lambda r: (r.history_date, r.history_id))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Différences entre deux versions : {obj}",
+            "opts": self.opts,
+            "object": obj,
+            "ancienne": old,
+            "nouvelle": new,
+            "ancienne_auteur": author(old),
+            "nouvelle_auteur": author(new),
+            "changements": field_changes(old, new),
+            "history_url": history_url,
+        }
+        return render(request, self.history_compare_template, context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "compare_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_history_compare",
+                args=[object_id],
+            ),
+        }
+        return super().history_view(request, object_id, extra_context)
+
+
+class TracedAdmin(HistoryAdminMixin, SimpleHistoryAdmin):
+    """A ModelAdmin whose objects keep every version (see HistoryAdminMixin)."""
+
+
+class TracedSpreadsheetAdmin(HistoryAdminMixin, SimpleHistoryAdmin, SpreadsheetAdmin):
+    """SpreadsheetAdmin (import, export) with the change history. SimpleHistoryAdmin overrides
+    no change list or change form template, so import-export's buttons and the history link
+    both show; both add their URLs through get_urls, chained by super()."""

@@ -1,0 +1,212 @@
+"""Two people editing the same fiche: the second save is refused with what changed meanwhile,
+and nothing of it is written."""
+
+import html
+import re
+import threading
+from unittest import mock
+
+import pytest
+from django.db import connection, connections, transaction
+from django.urls import reverse
+
+from actions import services
+from actions.admin import FicheActionAdminForm
+from actions.models import Etat, FicheAction, LigneBudget, Role
+from actions.resources import FicheActionResource
+from actions.roles import CONTRIBUTEUR, REDACTEUR
+from contrat.spreadsheets import CSV
+from tests.factories import (
+    FicheActionFactory,
+    ParticipationFactory,
+    StructureFactory,
+    admin_form_data,
+    staff_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
+
+
+def change_url(fiche):
+    return reverse("admin:actions_ficheaction_change", args=[fiche.pk])
+
+
+@pytest.fixture
+def fiche():
+    return FicheActionFactory(titre="Maison de l'alimentation", descriptif="Version d'origine.")
+
+
+@pytest.fixture
+def alice(client):
+    return staff_user(REDACTEUR, username="alice", first_name="Alice", last_name="Martin")
+
+
+@pytest.fixture
+def bruno():
+    return staff_user(REDACTEUR, username="bruno", first_name="Bruno", last_name="Petit")
+
+
+def open_form(client, user, fiche) -> dict:
+    client.force_login(user)
+    return admin_form_data(client.get(change_url(fiche)))
+
+
+def test_the_second_save_is_refused_with_what_changed_and_nothing_overwritten(
+    client, fiche, alice, bruno
+):
+    form_alice = open_form(client, alice, fiche)
+    form_bruno = open_form(client, bruno, fiche)
+    client.force_login(alice)
+    form_alice["descriptif"] = "Le texte d'Alice."
+    assert client.post(change_url(fiche), form_alice).status_code == 302
+
+    client.force_login(bruno)
+    form_bruno["titre"] = "Le titre de Bruno"
+    response = client.post(change_url(fiche), form_bruno)
+
+    assert response.status_code == 200  # the form again, with Bruno's input
+    page = text(response)
+    assert "modifiée par quelqu'un d'autre depuis que vous l'avez ouverte" in page
+    assert "Alice Martin (alice) a modifié Descriptif" in page
+    assert "« Version d'origine. » → « Le texte d'Alice. »" in page
+    assert 'value="Le titre de Bruno"' in page
+    fiche.refresh_from_db()
+    assert (fiche.titre, fiche.descriptif) == ("Maison de l'alimentation", "Le texte d'Alice.")
+    assert fiche.version == 2
+
+
+def test_a_save_after_reloading_goes_through(client, fiche, alice, bruno):
+    form_alice = open_form(client, alice, fiche)
+    client.force_login(alice)
+    client.post(change_url(fiche), form_alice)
+
+    form_bruno = open_form(client, bruno, fiche)
+    form_bruno["titre"] = "Le titre de Bruno"
+    assert client.post(change_url(fiche), form_bruno).status_code == 302
+
+    fiche.refresh_from_db()
+    assert (fiche.titre, fiche.version) == ("Le titre de Bruno", 3)
+
+
+def test_a_race_past_the_form_check_is_caught_on_save_and_writes_nothing(
+    client, fiche, alice, bruno
+):
+    """Both forms validated before either was saved: the conditional UPDATE still refuses."""
+    form_bruno = open_form(client, bruno, fiche)
+    form_bruno.update(
+        {
+            "titre": "Le titre de Bruno",
+            "lignes_budget-TOTAL_FORMS": "1",
+            "lignes_budget-0-montant": "5000",
+            "lignes_budget-0-periodicite": "total",
+            "lignes_budget-0-ordre": "0",
+        }
+    )
+    form_alice = open_form(client, alice, fiche)
+    form_alice["descriptif"] = "Le texte d'Alice."
+    client.post(change_url(fiche), form_alice)
+
+    client.force_login(bruno)
+    with mock.patch.object(FicheActionAdminForm, "clean", lambda form: form.cleaned_data):
+        response = client.post(change_url(fiche), form_bruno, follow=True)
+
+    assert "modifiée par quelqu'un d'autre" in text(response)
+    assert "Alice Martin (alice) a modifié Descriptif" in text(response)
+    fiche.refresh_from_db()
+    assert (fiche.titre, fiche.version) == ("Maison de l'alimentation", 2)
+    assert not LigneBudget.objects.filter(fiche=fiche).exists()  # the inline neither
+
+
+def test_a_publication_meanwhile_makes_a_contributors_form_stale(client):
+    structure = StructureFactory()
+    fiche = FicheActionFactory(etat=Etat.EN_RELECTURE)
+    ParticipationFactory(fiche=fiche, structure=structure, role=Role.PORTEUR)
+    contributeur = staff_user(CONTRIBUTEUR, structures=[structure])
+    form = open_form(client, contributeur, fiche)
+    redacteur = staff_user(REDACTEUR, username="remi")
+    services.fiche_publish(fiche=fiche, user=redacteur)
+
+    client.force_login(contributeur)
+    form["descriptif"] = "Un ajout tardif."
+    response = client.post(change_url(fiche), form)
+
+    assert "(remi) a modifié État de publication (« En relecture » → « Publiée »)" in text(response)
+    fiche.refresh_from_db()
+    assert (fiche.etat, fiche.descriptif) == (Etat.PUBLIEE, "Un descriptif.\n- avec une puce")
+
+
+def test_an_import_meanwhile_makes_an_open_form_stale(client, fiche, alice):
+    form = open_form(client, alice, fiche)
+    rows = f"slug;titre\r\n{fiche.slug};Titre importé\r\n"
+    result = FicheActionResource().import_data(CSV().create_dataset(rows))
+    assert not result.has_errors() and not result.has_validation_errors()
+
+    client.force_login(alice)
+    form["descriptif"] = "Trop tard."
+    response = client.post(change_url(fiche), form)
+
+    assert "Titre (« Maison de l'alimentation » → « Titre importé »)" in text(response)
+    fiche.refresh_from_db()
+    assert (fiche.titre, fiche.descriptif) == ("Titre importé", "Version d'origine.")
+
+
+def test_a_form_without_its_version_is_refused(client, fiche, alice):
+    form = open_form(client, alice, fiche)
+    del form["version"]
+    form["titre"] = "Sans version"
+
+    response = client.post(change_url(fiche), form)
+
+    assert "ne dit pas quelle version de la fiche il modifie" in text(response)
+    assert FicheAction.objects.get(pk=fiche.pk).titre == "Maison de l'alimentation"
+
+
+def test_claiming_a_stale_version_raises_and_changes_nothing(fiche):
+    first, second = (FicheAction.objects.get(pk=fiche.pk) for _ in range(2))
+    services.fiche_claim_version(fiche=first, expected=1)
+
+    with pytest.raises(services.StaleFicheError):
+        services.fiche_claim_version(fiche=second, expected=1)
+
+    assert FicheAction.objects.get(pk=fiche.pk).version == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_race_between_two_connections_lets_one_save_through():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "Needs PostgreSQL: the in-memory SQLite test database refuses a second writer "
+            "at once instead of waiting (the test above covers the check on every engine)."
+        )
+    fiche = FicheActionFactory()
+    both_read = threading.Barrier(2)
+    outcome = {}
+
+    def edit(name):
+        try:
+            with transaction.atomic():
+                mine = FicheAction.objects.get(pk=fiche.pk)
+                both_read.wait(timeout=10)  # both hold version 1
+                services.fiche_claim_version(fiche=mine, expected=1)
+                mine.titre = name
+                mine.save()
+            outcome[name] = "enregistrée"
+        except services.StaleFicheError:
+            outcome[name] = "refusée"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=edit, args=(name,)) for name in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcome.values()) == ["enregistrée", "refusée"]
+    winner = next(name for name, result in outcome.items() if result == "enregistrée")
+    fiche.refresh_from_db()
+    assert (fiche.titre, fiche.version) == (winner, 2)
