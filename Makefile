@@ -57,7 +57,27 @@ browsers:
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles artifacts
 
-# Speed and memory of the exports and the import, written to docs/benchmarks.md (not in `make test`).
+# Speed and memory of the exports and the import, then server time and SQL queries of the pages
+# at 100, 1,000 and 10,000 fiches on SQLite and PostgreSQL (its own database contrat_bench),
+# written to docs/benchmarks.md (not in `make test`).
 .PHONY: bench
 bench: install-dev
 	$(BIN)/python scripts/bench_exports.py
+	$(BIN)/python scripts/bench_pages.py
+
+# Load test of the production setup on 127.0.0.1 (gunicorn, PostgreSQL database contrat_load,
+# whitenoise) driven by locust, 50 users for 60 s; written to docs/benchmarks.md.
+.PHONY: load
+load: install-dev
+	$(BIN)/python scripts/load.py
+
+# Backup of the whole site (fiches, history, accounts, groups) to backups/<date>_<time>.json.gz,
+# and its restore into an empty database: docs/sauvegarde.md.
+.PHONY: backup restore
+backup: install
+	$(BIN)/python scripts/backup.py sauvegarder
+
+restore: install
+	@test -n "$(FILE)" || { echo "Indiquez la sauvegarde : make restore FILE=backups/<date>.json.gz"; exit 2; }
+	$(MANAGE) migrate --noinput
+	$(BIN)/python scripts/backup.py restaurer "$(FILE)"

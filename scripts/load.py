@@ -1,0 +1,339 @@
+"""Load test of the production setup on loopback (`make load`), written to docs/benchmarks.md.
+
+Recreates the PostgreSQL database `contrat_load` (recap + 1,000 generated fiches), runs
+collectstatic, starts gunicorn with the production settings on a free 127.0.0.1 port (as the
+README deploys it: 3 sync workers), drives it with locust headless (50 users, 60 s, the
+visitors of scripts/locustfile.py), stops gunicorn, and writes the results. Bounded: locust
+stops by itself, and everything this script started is stopped at the end, whatever happens.
+"""
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ARTIFACTS = ROOT / "artifacts"
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- load:start -->", "<!-- load:end -->"
+PG_SERVER = os.environ.get("LOAD_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+PG_DATABASE = "contrat_load"
+FICHES = 1_000
+USERS = 50
+SPAWN_RATE = 10
+RUN_TIME = "60s"
+WORKERS = 3  # the README's gunicorn command
+
+
+# (name, extra locust arguments): the full mix, then the same visitors without the downloads.
+SCENARIOS = [
+    ("pages et exports", []),
+    ("pages seules", ["--exclude-tags", "export"]),
+]
+
+
+def prefix_for(scenario: str) -> Path:
+    return ARTIFACTS / ("load_" + scenario.replace(" ", "_"))
+
+
+def run_locust(base: str, prefix: Path, urls_file: Path, env: dict, extra: list[str]) -> int:
+    """One bounded headless run; its CSV files go to `prefix`_stats.csv etc."""
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "scripts" / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(USERS),
+        "--spawn-rate",
+        str(SPAWN_RATE),
+        "--run-time",
+        RUN_TIME,
+        "--stop-timeout",
+        "10",
+        "--host",
+        base,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        *extra,
+    ]
+    env = {**env, "LOAD_URLS": str(urls_file)}
+    return subprocess.run(command, cwd=ROOT, env=env, timeout=300).returncode
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(port: int) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "contrat.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on loopback: no HTTPS redirect (HSTS is only sent over HTTPS anyway).
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"{PG_SERVER}/{PG_DATABASE}",
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+        "LOAD_PORT": str(port),
+    }
+
+
+def manage(env, *args):
+    subprocess.run([str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(env) -> dict:
+    """Fresh database, data, static files; returns the URLs the visitors pick from."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}"')
+        conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_recap")
+    manage(env, "generate_demo", "--fiches", str(FICHES), "--seed", "59", "--force")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    with psycopg.connect(f"{PG_SERVER}/{PG_DATABASE}", autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    script = (
+        "import django, json; django.setup()\n"
+        "from django.templatetags.static import static\n"
+        "from actions.models import FicheAction\n"
+        "from enjeux.querysets import current_enjeux\n"
+        "from structures.models import Structure\n"
+        "fiches = list(FicheAction.objects.published().values_list('slug', flat=True))\n"
+        "print(json.dumps({'fiches': fiches, 'pages': len(fiches) // 20 + 1,\n"
+        "  'structures': list(Structure.objects.filter(participations__isnull=False)"
+        ".distinct().values_list('slug', flat=True)),\n"
+        "  'enjeux': list(current_enjeux().values_list('numero', flat=True)),\n"
+        "  'stylesheet': static('css/site.css')}))\n"
+    )
+    output = subprocess.run(
+        [str(BIN / "python"), "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: int = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(
+                "gunicorn s'est arrêté au démarrage : voir artifacts/load_gunicorn.log"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"gunicorn ne répond pas sur {url} après {seconds} s")
+
+
+def timed_get(url: str) -> tuple[int, float, int]:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=300) as response:
+            body = response.read()
+            return response.status, time.perf_counter() - started, len(body)
+    except urllib.error.HTTPError as error:
+        return error.code, time.perf_counter() - started, 0
+    except OSError:
+        return 0, time.perf_counter() - started, 0
+
+
+def read_stats(prefix: Path) -> list[dict]:
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_failures(prefix: Path) -> list[dict]:
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def versions() -> str:
+    import django
+    import gunicorn
+    import locust
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres") as conn:
+        server = conn.info.server_version
+    return (
+        f"Python {sys.version.split()[0]}, Django {django.get_version()}, "
+        f"gunicorn {gunicorn.__version__}, locust {locust.__version__}, "
+        f"PostgreSQL {server // 10000}.{server % 100}"
+    )
+
+
+def thousands(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def summary(stats) -> dict:
+    return next(row for row in stats if row["Name"] == "Aggregated")
+
+
+def write_doc(results: dict, probe) -> str:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_exports import machine
+
+    lines = [
+        START,
+        "## Charge (`make load`, scripts/load.py et scripts/locustfile.py)",
+        "",
+        f"Mesuré le {time.strftime('%d/%m/%Y à %H:%M')} sur : {machine()}.",
+        f"{versions()}.",
+        "Montage de production sur 127.0.0.1 : `contrat.settings.production`, gunicorn"
+        f" {WORKERS} workers synchrones (la commande du README), whitenoise (fichiers"
+        " compressés par collectstatic), PostgreSQL local, `CONN_MAX_AGE=60`. Base"
+        f" `{PG_DATABASE}` : les 29 fiches de la recap et {thousands(FICHES)} fiches générées"
+        " (`generate_demo --seed 59 --force`). Locust tourne sur la même machine et prend sa"
+        f" part des {os.cpu_count()} cœurs : {USERS} visiteurs, {SPAWN_RATE} nouveaux par"
+        f" seconde, {RUN_TIME} par scénario ; chacun attend 0,5 à 2 s entre deux requêtes."
+        " Parcours : accueil, liste (pages, recherche, filtres), fiches, structures, enjeux,"
+        " CSS ; le scénario « pages et exports » y ajoute les exports CSV et JSON de toute la"
+        " recap, le XLSX et le PDF des fiches d'une structure. Toute réponse autre que 200"
+        " compte comme une erreur. Temps de réponse en ms (percentiles arrondis par locust).",
+        "",
+        "| scénario | requêtes | erreurs | débit (req/s) | p50 | p95 | p99 | max |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, (stats, _failures) in results.items():
+        total = summary(stats)
+        lines.append(
+            f"| {name} | {total['Request Count']} | **{total['Failure Count']}** | "
+            f"**{float(total['Requests/s']):.1f}** | {total['50%']} | {total['95%']} | "
+            f"{total['99%']} | {float(total['Max Response Time']):.0f} |"
+        )
+    first, (stats, _failures) = next(iter(results.items()))
+    lines += [
+        "",
+        f"Détail du scénario « {first} » (ms) :",
+        "",
+        "| requête | nombre | erreurs | p50 | p95 | p99 | max |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in sorted(stats, key=lambda r: -int(r["Request Count"])):
+        if row["Name"] == "Aggregated":
+            continue
+        lines.append(
+            f"| `{row['Name']}` | {row['Request Count']} | {row['Failure Count']} | "
+            f"{row['50%']} | {row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} |"
+        )
+    for name, (_stats, failures) in results.items():
+        if failures:
+            lines += ["", f"Erreurs du scénario « {name} » :", ""]
+            lines += [f"- `{f['Name']}` : {f['Error']} ({f['Occurrences']} fois)" for f in failures]
+    status, seconds, size = probe
+    lines += [
+        "",
+        "Hors charge, après les scénarios, une seule requête du PDF récapitulatif de **toutes**"
+        f" les fiches ({thousands(FICHES + 29)}, lien « Télécharger le récapitulatif » de"
+        f" l'accueil) : statut **{status}** après {seconds:.1f} s"
+        + (f", {size / 2**20:.1f} Mio." if size else ".")
+        + " Voir « Analyse » ci-dessous.",
+        "",
+        END,
+    ]
+    section = "\n".join(lines)
+    text = DOC.read_text(encoding="utf-8")
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.write_text(text, encoding="utf-8")
+    return section
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process this script started, and its children (gunicorn's workers), by id."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
+    args = parser.parse_args()
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    env = production_env(port)
+    targets = prepare(env)
+    urls_file = ARTIFACTS / "load_urls.json"
+    urls_file.write_text(json.dumps(targets), encoding="utf-8")
+    base = f"http://127.0.0.1:{port}"
+    log = open(ARTIFACTS / "load_gunicorn.log", "w", encoding="utf-8")  # noqa: SIM115
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "contrat.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped with its workers, by id
+    )
+    try:
+        wait_until_up(f"{base}/", server)
+        returncodes = []
+        for name, extra in SCENARIOS:
+            print(f"gunicorn prêt sur {base} ; locust « {name} » : {USERS} visiteurs, {RUN_TIME}")
+            returncodes.append(run_locust(base, prefix_for(name), urls_file, env, extra))
+        probe = timed_get(f"{base}/actions/export/recap.pdf")
+    finally:
+        stop(server)
+        log.close()
+    results = {
+        name: (read_stats(prefix_for(name)), read_failures(prefix_for(name)))
+        for name, _extra in SCENARIOS
+    }
+    if args.no_doc:
+        print(json.dumps({"results": results, "probe": probe}, indent=2))
+    else:
+        print(write_doc(results, probe))
+    if any(returncodes) or any(failures for _stats, failures in results.values()):
+        sys.exit(
+            "Des requêtes ont échoué : voir artifacts/load_*_failures.csv et load_gunicorn.log"
+        )
+
+
+if __name__ == "__main__":
+    main()
