@@ -3,6 +3,7 @@
 import io
 import zipfile
 
+import openpyxl
 import tablib
 from django import forms
 from django.conf import settings
@@ -95,15 +96,73 @@ class CSV(base_formats.CSV):
         return _map_dataset(dataset, restore_formula)
 
 
+class SpreadsheetRefused(ValueError):
+    """A file refused whole, before any row is imported; the message (in French) says why."""
+
+
+# The formula cells named in a refusal: the rest are summed up, the message stays readable.
+FORMULA_CELLS_SHOWN = 10
+
+
+def _formula_refusal(cells: list[str]) -> str:
+    shown = ", ".join(cells[:FORMULA_CELLS_SHOWN])
+    if len(cells) > FORMULA_CELLS_SHOWN:
+        shown += f" et {len(cells) - FORMULA_CELLS_SHOWN} autres"
+    if len(cells) == 1:
+        return (
+            f"La cellule {shown} contient une formule : saisissez du texte, "
+            "ou préfixez-la d'une apostrophe. Rien n'a été importé."
+        )
+    return (
+        f"Les cellules {shown} contiennent une formule : saisissez du texte, "
+        "ou préfixez-les d'une apostrophe. Rien n'a été importé."
+    )
+
+
 class XLSX(base_formats.XLSX):
-    """XLSX whose text cells are neutralised on export and restored on import."""
+    """XLSX whose text cells are neutralised on export and restored on import.
+
+    A workbook holding a real formula cell is refused (SpreadsheetRefused), naming the cells:
+    its computed value cannot be trusted (a file saved by a script has none, so it would be
+    read as empty and the text lost without a word). Text typed with a leading apostrophe in
+    Excel ("'=1+1") is not a formula and is imported as "=1+1"."""
 
     def export_data(self, dataset, **kwargs):
         return super().export_data(_map_dataset(dataset, safe_cell), **kwargs)
 
     def create_dataset(self, in_stream):
-        dataset = super().create_dataset(in_stream)
-        dataset.headers = [normalise_header(h) for h in dataset.headers]
+        # Not data_only: a formula cell must be seen as one, not as its (maybe missing) value.
+        workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=False)
+        try:
+            rows = workbook.active.rows
+            dataset = tablib.Dataset()
+            formulas = []
+            header_cells = next(rows, ())
+            headers = []
+            for cell in header_cells:
+                if cell.data_type == "f":
+                    formulas.append(f"{cell.coordinate} (en-tête)")
+                    headers.append(None)
+                else:
+                    headers.append(cell.value)
+            dataset.headers = [normalise_header(h) for h in headers]
+            for row in rows:
+                values = []
+                for index, cell in enumerate(row):
+                    if cell.data_type == "f":
+                        header = headers[index] if index < len(headers) else None
+                        label = " ".join(str(header).split()) if header is not None else ""
+                        formulas.append(
+                            f"{cell.coordinate} ({label})" if label else cell.coordinate
+                        )
+                        values.append(None)
+                    else:
+                        values.append(cell.value)
+                dataset.append(values)
+        finally:
+            workbook.close()
+        if formulas:
+            raise SpreadsheetRefused(_formula_refusal(formulas))
         return _map_dataset(dataset, restore_formula)
 
 
@@ -254,6 +313,8 @@ class SpreadsheetImportForm(ImportForm):
                 dataset = file_format.create_dataset(data)
             else:
                 dataset = file_format.create_dataset(data.decode("utf-8-sig"))
+        except SpreadsheetRefused as refusal:
+            raise forms.ValidationError({"import_file": str(refusal)}) from None
         except UnicodeDecodeError:
             raise forms.ValidationError(
                 {

@@ -17,7 +17,7 @@ from actions.exports import build_actions_csv
 from actions.models import FicheAction, SousAction
 from actions.pdf import build_fiche_pdf, build_recap_pdf
 from actions.resources import FicheActionResource
-from contrat.spreadsheets import CSV, XLSX
+from contrat.spreadsheets import CSV, XLSX, SpreadsheetRefused
 from structures.models import Structure
 from tests.actions.samples import sample_fiches
 from tests.actions.test_import import XLSX_INDEX, csv_file, post_import, problems
@@ -341,25 +341,71 @@ def test_duplicate_slugs_in_one_file_are_refused_with_the_line_and_nothing_is_wr
 
 
 def test_a_formula_in_a_required_cell_of_a_workbook_is_refused():
-    """A real formula cell (not text): openpyxl reads no value for it, so the row is refused."""
+    """A real formula cell (not text): its computed value cannot be trusted, the file is
+    refused whole and the cell named."""
     sample_fiches()
     content = workbook_bytes([["slug", "titre"], ["piege", '=HYPERLINK("http://x.invalid","x")']])
-    result = FicheActionResource().import_data(XLSX().create_dataset(content))
-    assert result.has_validation_errors()
+    with pytest.raises(SpreadsheetRefused) as refusal:
+        XLSX().create_dataset(content)
+    assert str(refusal.value).startswith("La cellule B2 (titre) contient une formule")
     assert not FicheAction.objects.filter(slug="piege").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contrat/spreadsheets.py: a formula cell in an optional column is read as empty "
-    "and imported without a word; it should be refused and named (reported to the lead).",
-)
-def test_a_formula_in_an_optional_cell_of_a_workbook_is_refused_not_emptied():
+def test_a_formula_in_an_optional_cell_of_a_workbook_is_refused_not_emptied(admin_client):
+    """openpyxl reads no value for a formula saved without a cached result: read as empty,
+    the descriptif would have been lost without a word. The file is refused, the cell named."""
     sample_fiches()
-    content = workbook_bytes([["slug", "titre", "descriptif"], ["piege", "Piège", "=1+1"]])
-    result = FicheActionResource().import_data(XLSX().create_dataset(content))
-    assert result.has_validation_errors()
+    before = FicheAction.objects.count()
+    content = workbook_bytes([["slug", "titre", "Descriptif"], ["piege", "Piège", "=1+1"]])
+    with pytest.raises(SpreadsheetRefused) as refusal:
+        XLSX().create_dataset(content)
+    message = (
+        "La cellule C2 (Descriptif) contient une formule : saisissez du texte, "
+        "ou préfixez-la d'une apostrophe."
+    )
+    assert str(refusal.value).startswith(message)
+
+    response = post_import(admin_client, content, "fiches.xlsx", XLSX_INDEX)
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    assert message in import_errors(response)
+    assert FicheAction.objects.count() == before
     assert not FicheAction.objects.filter(slug="piege").exists()
+
+
+def test_every_formula_cell_of_a_workbook_is_named_in_the_refusal():
+    content = workbook_bytes(
+        [
+            ["slug", "titre", "descriptif"],
+            ["une", "Une", "texte"],
+            ["deux", "=A2", "=1+1"],
+            *[[f"f{n}", f"=B{n}", ""] for n in range(5, 16)],
+        ]
+    )
+    with pytest.raises(SpreadsheetRefused) as refusal:
+        XLSX().create_dataset(content)
+    assert str(refusal.value).startswith(
+        "Les cellules B3 (titre), C3 (descriptif), B4 (titre), B5 (titre)"
+    )
+    assert "préfixez-les d'une apostrophe" in str(refusal.value)
+    assert "B11 (titre) et 3 autres contiennent une formule" in str(refusal.value)
+
+
+def test_text_typed_with_an_apostrophe_in_excel_imports_as_the_text():
+    """Excel keeps "'=1+1" as the text "=1+1" with a quote-prefix style, not as a formula."""
+    sample_fiches()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["slug", "titre", "descriptif"])
+    workbook.active.append(["texte", "Texte", None])
+    cell = workbook.active["C2"]
+    cell.value = "=1+1"
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = FicheActionResource().import_data(XLSX().create_dataset(buffer.getvalue()))
+    assert not problems(result)
+    assert FicheAction.objects.get(slug="texte").descriptif == "=1+1"
 
 
 def test_a_formula_payload_in_a_csv_stays_inert_text_in_every_export(client):
