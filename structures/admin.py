@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -32,6 +33,10 @@ class StructureAdmin(TracedSpreadsheetAdmin):
     list_filter = ["nature"]
     # Also what the autocompletes of participations and budget lines search.
     search_fields = ["nom", "sigle", "autres_graphies"]
+    # Explicit: the fiche count's GROUP BY makes Django drop Meta.ordering, and the autocomplete
+    # and changelist pages would paginate an unordered list.
+    ordering = ["nom"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     prepopulated_fields = {"slug": ("nom",)}
     fieldsets = [
         (None, {"fields": ["nom", "slug", "sigle", "nature", "site_web", "description"]}),
