@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
 from .models import Contrat, Enjeu, Orientation
 
 
@@ -24,9 +27,115 @@ class Bilan:
             self.budget = (self.budget or Decimal(0)) + fiche.budget_total
 
 
+def _bilan_annotations(fiches) -> dict:
+    """SQL for `bilan_nombre` and `bilan_budget`: how many of `fiches` (already narrowed to
+    the outer row) and the sum of their `budget_total_sql`, NULL while none has a budget.
+    `fiches` all belong to one contract, so grouping by it makes exactly one group."""
+    grouped = fiches.order_by().values("contrat")
+    return {
+        "bilan_nombre": Coalesce(Subquery(grouped.annotate(n=Count("pk")).values("n")), 0),
+        "bilan_budget": Subquery(grouped.annotate(b=Sum("budget_total_sql")).values("b")),
+    }
+
+
+def _fiches_citing_enjeu(fiches):
+    """The `fiches` citing the outer query's enjeu through one of its orientations or directly.
+    One IN over a UNION: a fiche citing two orientations of the enjeu counts once, and
+    PostgreSQL hashes the union instead of probing each fiche."""
+    enjeu = OuterRef(OuterRef("pk"))
+    par_orientation = Orientation.objects.filter(enjeu=enjeu, fiches__isnull=False)
+    directes = Enjeu.objects.filter(pk=enjeu, fiches_sans_orientation__isnull=False)
+    return fiches.filter(
+        pk__in=par_orientation.order_by()
+        .values("fiches")
+        .union(directes.order_by().values("fiches_sans_orientation"))
+    )
+
+
+def _orientations_with_bilans(fiches):
+    return Orientation.objects.annotate(
+        **_bilan_annotations(fiches.filter(orientations=OuterRef("pk")))
+    )
+
+
+def with_bilans(enjeux, fiches):
+    """`enjeux` annotated with their bilan of `fiches`, their orientations prefetched with
+    theirs (subqueries per row: fine for one enjeu's page; `enjeux_with_bilans` groups all the
+    contract's pairs at once instead, and tests/enjeux checks both give the same numbers);
+    `attach_bilans` turns the annotations into `bilan` attributes once fetched.
+
+    `fiches` comes from `FicheActionQuerySet.for_totals()`. A fiche counts once in each of its
+    orientations and once per enjeu (through an orientation or cited directly), so the
+    orientations' totals may add up to more than their enjeu's."""
+    return enjeux.annotate(**_bilan_annotations(_fiches_citing_enjeu(fiches))).prefetch_related(
+        Prefetch("orientations", queryset=_orientations_with_bilans(fiches))
+    )
+
+
+def _set_bilan(item) -> None:
+    item.bilan = Bilan(item.bilan_nombre, item.bilan_budget)
+
+
+def attach_bilans(enjeu: Enjeu) -> Enjeu:
+    """Give an enjeu from `with_bilans` and its orientations their `bilan`."""
+    _set_bilan(enjeu)
+    for orientation in enjeu.orientations.all():
+        _set_bilan(orientation)
+    return enjeu
+
+
+def orientation_bilans(fiches) -> dict[int, Bilan]:
+    """{orientation id: bilan of the `fiches` citing it}, for every orientation at once: one
+    GROUP BY over the fiche-orientation pairs, each fiche's budget computed once per pair."""
+    rows = (
+        fiches.order_by()
+        .filter(orientations__isnull=False)
+        .values("orientations")
+        .annotate(nombre=Count("pk"), budget=Sum("budget_total_sql"))
+    )
+    return {row["orientations"]: Bilan(row["nombre"], row["budget"]) for row in rows}
+
+
+def _enjeu_bilans(fiches) -> dict[int, Bilan]:
+    """{enjeu id: bilan of the `fiches` citing it through an orientation or directly}, in one
+    query: the (fiche, enjeu) pairs reached through the fiche's first orientation of that enjeu,
+    UNION ALL those cited directly and through none of its orientations; so each pair counts
+    once, and each fiche's budget is computed once per pair. Both EXISTS sit in the same
+    filter() call as the join they refer to, so that Django reuses that join."""
+    premiere_orientation = fiches.filter(
+        Q(orientations__enjeu__isnull=False),
+        ~Exists(
+            Orientation.objects.filter(
+                fiches=OuterRef("pk"),
+                enjeu=OuterRef("orientations__enjeu"),
+                pk__lt=OuterRef("orientations"),
+            )
+        ),
+    )
+    directe_seulement = fiches.filter(
+        Q(enjeux__isnull=False),
+        ~Exists(Orientation.objects.filter(fiches=OuterRef("pk"), enjeu=OuterRef("enjeux"))),
+    )
+    bilan = {"nombre": Count("pk"), "budget": Sum("budget_total_sql")}
+    rows = (
+        premiere_orientation.order_by()
+        .values("orientations__enjeu")
+        .annotate(**bilan)
+        .union(directe_seulement.order_by().values("enjeux").annotate(**bilan), all=True)
+    )
+    bilans: dict[int, Bilan] = {}
+    for enjeu_id, nombre, budget in rows.values_list("orientations__enjeu", "nombre", "budget"):
+        total = bilans.setdefault(enjeu_id, Bilan())
+        total.nombre += nombre
+        if budget is not None:
+            total.budget = (total.budget or Decimal(0)) + budget
+    return bilans
+
+
 def enjeux_with_bilans(contrat: Contrat, fiches) -> tuple[list[Enjeu], list[Orientation], Bilan]:
     """The contract's enjeux with their orientations, each carrying a `bilan` of `fiches`,
-    the orientations cited without an enjeu, and the overall bilan.
+    the orientations cited without an enjeu, and the overall bilan: in six queries, whatever
+    the number of fiches.
 
     `fiches` comes from `FicheActionQuerySet.for_totals()`. A fiche counts once in each of its
     orientations and once per enjeu (through an orientation or cited directly), so the
@@ -35,24 +144,16 @@ def enjeux_with_bilans(contrat: Contrat, fiches) -> tuple[list[Enjeu], list[Orie
     sans_enjeu = list(
         Orientation.objects.filter(enjeu__isnull=True, fiches__contrat=contrat).distinct()
     )
-    orientations = {o.pk: o for e in enjeux for o in e.orientations.all()}
-    orientations.update({o.pk: o for o in sans_enjeu})
-    for item in [*enjeux, *orientations.values()]:
-        item.bilan = Bilan()
-    by_pk = {e.pk: e for e in enjeux}
-    total = Bilan()
-    for fiche in fiches:
-        total.add(fiche)
-        enjeu_ids = {e.pk for e in fiche.enjeux.all()}
-        for orientation in fiche.orientations.all():
-            if orientation.pk in orientations:
-                orientations[orientation.pk].bilan.add(fiche)
-            if orientation.enjeu_id:
-                enjeu_ids.add(orientation.enjeu_id)
-        for enjeu_id in enjeu_ids & by_pk.keys():
-            by_pk[enjeu_id].bilan.add(fiche)
+    par_enjeu = _enjeu_bilans(fiches)
+    par_orientation = orientation_bilans(fiches)
+    for enjeu in enjeux:
+        enjeu.bilan = par_enjeu.get(enjeu.pk, Bilan())
+        for orientation in enjeu.orientations.all():
+            orientation.bilan = par_orientation.get(orientation.pk, Bilan())
+    for orientation in sans_enjeu:
+        orientation.bilan = par_orientation.get(orientation.pk, Bilan())
     # An orientation without enjeu only matters where it leads to fiches the visitor may see.
-    return enjeux, [o for o in sans_enjeu if o.bilan.nombre], total
+    return enjeux, [o for o in sans_enjeu if o.bilan.nombre], Bilan(**fiches.totals())
 
 
 def current_enjeux():

@@ -1,9 +1,16 @@
 """Home page, the enjeux and each enjeu's page, with fiche counts and budgets."""
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .querysets import Bilan, current_contrat, current_enjeux, enjeux_with_bilans
+from .querysets import (
+    attach_bilans,
+    current_contrat,
+    current_enjeux,
+    enjeux_with_bilans,
+    with_bilans,
+)
 
 
 class ContratMixin:
@@ -61,25 +68,39 @@ class EnjeuListView(ContratMixin, ListView):
 
 
 class EnjeuDetailView(ContratMixin, DetailView):
+    """An enjeu, its orientations with their totals, and its fiches 20 a page, grouped by
+    orientation (a fiche citing two of its orientations shows under both)."""
+
     context_object_name = "enjeu"
     slug_field = "numero"
     slug_url_kwarg = "numero"
+    paginate_by = 20
 
     def get_queryset(self):
-        return current_enjeux().prefetch_related("orientations")
+        fiches = self.visible_fiches()
+        if fiches is None:  # no contract, so no enjeu either
+            return current_enjeux().none()
+        return with_bilans(current_enjeux(), fiches.for_totals())
+
+    def get_object(self, queryset=None):
+        return attach_bilans(super().get_object(queryset))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         fiches = self.visible_fiches()
         if fiches is None:  # an enjeu exists, so does its contract: defensive only
             raise Http404("Aucun contrat.")
-        fiches = list(fiches.for_enjeu(self.object).for_listing().sorted_by("ordre"))
+        total = self.object.bilan
+        paginator = Paginator(
+            fiches.for_enjeu(self.object).for_listing().sorted_by("ordre"), self.paginate_by
+        )
+        # The enjeu's bilan has counted these fiches already: no second COUNT query.
+        paginator.__dict__["count"] = total.nombre
+        page = paginator.get_page(self.request.GET.get("page"))
         orientations = list(self.object.orientations.all())
         groups = {o.pk: [] for o in orientations}
         sans_orientation = []
-        total = Bilan()
-        for fiche in fiches:
-            total.add(fiche)
+        for fiche in page.object_list:
             placed = False
             for orientation in fiche.orientations.all():
                 if orientation.pk in groups:
@@ -89,12 +110,12 @@ class EnjeuDetailView(ContratMixin, DetailView):
                 sans_orientation.append(fiche)
         for orientation in orientations:
             orientation.fiches_visibles = groups[orientation.pk]
-            orientation.bilan = Bilan()
-            for fiche in groups[orientation.pk]:
-                orientation.bilan.add(fiche)
         context.update(
             orientations=orientations,
             fiches_sans_orientation=sans_orientation,
             total=total,
+            paginator=paginator,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
         )
         return context
