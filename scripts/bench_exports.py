@@ -19,11 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contrat.settings.test")
 
-DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench_exports:start -->", "<!-- bench_exports:end -->"
 GENERATED = 10_000
 GENERATED_ORDRE = 1000  # generated fiches come after the seed's in recap order
@@ -321,13 +322,7 @@ def write_doc(results: dict, env: dict, database: str) -> str:
         )
     lines += ["", END]
     section = "\n".join(lines)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Mesures de performance\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    write_section(section, START, END)
     return section
 
 
