@@ -11,5 +11,5 @@ class ActionsConfig(AppConfig):
     def ready(self):
         from .querysets import register_sqlite_functions
 
-        # SQLite has no UNACCENT: give every new connection the Python one the search relies on.
-        connection_created.connect(register_sqlite_functions, dispatch_uid="actions_unaccent")
+        # SQLite has no CONTRAT_FOLD: give every new connection the Python one the search uses.
+        connection_created.connect(register_sqlite_functions, dispatch_uid="actions_fold")

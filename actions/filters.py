@@ -3,7 +3,9 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
 
 from contrat.formats import format_euros
 from contrat.text import fold
@@ -12,7 +14,7 @@ from enjeux.querysets import current_enjeux
 from structures.models import Structure
 
 from .models import FicheAction, Role, Statut
-from .querysets import SEARCH_MAX_TERMS, SEARCH_SEPARATORS, folded
+from .querysets import SEARCH_MAX_TERMS, SEARCH_SEPARATORS, Fold
 
 SEARCH_MAX_LENGTH = 200
 
@@ -42,8 +44,31 @@ def validate_search(value: str) -> None:
         )
 
 
+class PlainSelect(forms.Select):
+    """A <select> whose options are joined in Python instead of rendered through one template
+    each: with 478 structures, Django's option template took 25 ms of every list page (and
+    grew with the structures). Same HTML, attributes included (id, aria-describedby)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if str(key) in selected else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
+
+
 def structure_choices(request):
-    return Structure.objects.order_by(folded("nom"), "nom")
+    return Structure.objects.order_by(Fold("nom"), "nom")
 
 
 def orientation_choices(request):
@@ -104,6 +129,7 @@ class FicheFilter(django_filters.FilterSet):
         queryset=structure_choices,
         to_field_name="slug",
         method="filter_structure",
+        widget=PlainSelect,
         empty_label="Toutes les structures",
         error_messages={
             "invalid_choice": "Cette structure n'existe pas : ce filtre n'a pas été appliqué."

@@ -44,7 +44,7 @@ _SPECIAL = str.maketrans(
 def fold(text: str | None) -> str | None:
     """'Ludothèque ŒUVRE' -> 'ludotheque oeuvre': no accents, no ligatures, lower case.
 
-    Registered as SQLite's UNACCENT (which must lowercase too: SQLite's LOWER is ASCII-only),
+    Registered as SQLite's CONTRAT_FOLD (PostgreSQL's is lower(unaccent()), migration 0008),
     applied to search queries, and used as the French sort key of short lists."""
     if text is None:
         return None

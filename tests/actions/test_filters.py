@@ -42,10 +42,10 @@ def test_fold_strips_accents_ligatures_and_case():
 
 
 def test_sqlite_and_postgresql_fold_french_text_like_python():
-    """UNACCENT+LOWER in the database gives what `fold` gives in Python, on either engine."""
+    """CONTRAT_FOLD in the database gives what `fold` gives in Python, on either engine."""
     sample = "Ludothèque ÉTÉ Œuvre cœur l’ESS « Réussir » Générations naïve Ça — ÀÂÄÇÈÉÊËÎÏÔÖÙÛÜŸ"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT LOWER(UNACCENT(%s))", [sample])
+        cursor.execute("SELECT CONTRAT_FOLD(%s)", [sample])
         assert cursor.fetchone()[0] == fold(sample)
 
 
@@ -205,6 +205,35 @@ def test_statut_and_budget_filters():
     assert titles("sans_budget=") == ["Grosse", "Annuelle", "Sans budget"]
 
 
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", {"nombre": 4, "budget": Decimal("13500")}),
+        ("budget_min=1&budget_max=600&sort=-budget", {"nombre": 2, "budget": Decimal("1000")}),
+        ("q=deux+lignes", {"nombre": 1, "budget": Decimal("12500")}),
+        ("sans_budget=on", {"nombre": 1, "budget": None}),
+        ("q=introuvable", {"nombre": 0, "budget": None}),
+    ],
+)
+def test_totals_count_each_fiche_once_and_each_budget_line_once(query, expected):
+    """A fiche with several lines (one per year) is one fiche and the sum of its lines."""
+    deux = FicheActionFactory(titre="Deux lignes")
+    LigneBudgetFactory(fiche=deux, montant=Decimal("500"))
+    LigneBudgetFactory(
+        fiche=deux, montant=Decimal("2000"), periodicite=Periodicite.ANNUEL, nombre_annees=6
+    )
+    LigneBudgetFactory(fiche=FicheActionFactory(titre="Une ligne"), montant=Decimal("500"))
+    LigneBudgetFactory(fiche=FicheActionFactory(titre="Petite"), montant=Decimal("500"))
+    LigneBudgetFactory(fiche=FicheActionFactory(titre="Petite aussi"), montant=Decimal("0"))
+    FicheActionFactory(titre="Sans budget", etat="brouillon")
+    if query == "sans_budget=on":
+        FicheActionFactory(titre="Sans budget publiée")
+
+    totals = filtered(query).qs.totals()
+
+    assert totals == expected
+
+
 def test_sorting_by_recap_order_title_and_budget():
     b = FicheActionFactory(titre="Bâtir", ordre=3)
     FicheActionFactory(titre="énergie", ordre=1)
@@ -217,6 +246,21 @@ def test_sorting_by_recap_order_title_and_budget():
     assert titles("sort=titre") == ["Agir", "Bâtir", "énergie", "Zéro"]
     assert titles("sort=-budget") == ["Bâtir", "Agir", "énergie", "Zéro"]
     assert titles("sort=budget") == ["Agir", "Bâtir", "énergie", "Zéro"]
+
+
+def test_structure_menu_lists_every_structure_escaped_and_keeps_the_choice(client):
+    StructureFactory(nom="Zèbre & <Cie>", slug="zebre")
+    chosen = StructureFactory(nom="Ateliers « Été »", slug="ateliers")
+
+    html = client.get("/actions/", {"structure": "ateliers"}).content.decode()
+
+    menu = html[html.index('<select name="structure"') :]
+    menu = menu[: menu.index("</select>")]
+    assert 'id="id_structure"' in menu
+    assert '<option value="">Toutes les structures</option>' in menu
+    assert f'<option value="ateliers" selected>{chosen.nom}</option>' in menu
+    assert '<option value="zebre">Zèbre &amp; &lt;Cie&gt;</option>' in menu
+    assert menu.count(" selected") == 1
 
 
 def test_bad_values_are_reported_in_french_and_left_out():
