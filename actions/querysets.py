@@ -176,16 +176,25 @@ class FicheActionQuerySet(models.QuerySet):
             return self._with_budget().order_by(total, "ordre", "pk")
         return self.order_by("ordre", "pk")
 
-    def totals(self) -> dict:
-        """{'nombre': fiches, 'budget': sum of their budgets or None} in one query.
+    def _bilan(self) -> dict:
+        """How many fiches and the sum of their budgets, as aggregates over the fiches joined
+        to their budget lines: a line belongs to one fiche, so each (group, fiche) row counts
+        its lines once, and the count is of distinct fiches. Half the time of summing a
+        per-fiche subquery at 10,000 fiches. A group without any line sums to NULL."""
+        return {
+            "nombre": Count("pk", distinct=True),
+            "budget": Sum(ligne_total_expression("lignes_budget__")),
+        }
 
-        One pass over the fiches joined to their budget lines, rather than a per-fiche sum of
-        its lines (half the time at 10,000 fiches): a line belongs to one fiche, so the sum
-        counts each line once, and the count is of distinct fiches."""
-        return self.order_by().aggregate(
-            nombre=Count("pk", distinct=True),
-            budget=Sum(ligne_total_expression("lignes_budget__")),
-        )
+    def totals(self) -> dict:
+        """{'nombre': fiches, 'budget': sum of their budgets or None} in one query."""
+        return self.order_by().aggregate(**self._bilan())
+
+    def bilans(self, *fields):
+        """{field: value, 'nombre', 'budget'} rows: the totals per value of `fields` (say
+        'orientations'), in one GROUP BY. Each fiche must appear once per group before the
+        lines are joined: the callers group by a relation the fiche holds at most once."""
+        return self.order_by().values(*fields).annotate(**self._bilan())
 
     def count_structures(self) -> int:
         """How many distinct structures take part in these fiches, whatever their role."""
@@ -212,10 +221,6 @@ class FicheActionQuerySet(models.QuerySet):
         for row in rows:
             counts.setdefault(row["structure"], {})[row["role"]] = row["nombre"]
         return counts
-
-    def for_totals(self):
-        """What counting fiches and budgets per enjeu and orientation needs, nothing more."""
-        return self._with_budget().prefetch_related("orientations", "enjeux").order_by()
 
     def with_budget_total(self):
         """Annotate `budget_total_sql`: the sum of the lines' totals, NULL without lines."""

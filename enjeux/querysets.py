@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from .models import Contrat, Enjeu, Orientation
@@ -29,12 +29,12 @@ class Bilan:
 
 def _bilan_annotations(fiches) -> dict:
     """SQL for `bilan_nombre` and `bilan_budget`: how many of `fiches` (already narrowed to
-    the outer row) and the sum of their `budget_total_sql`, NULL while none has a budget.
+    the outer row) and the sum of their budgets, NULL while none has a budget.
     `fiches` all belong to one contract, so grouping by it makes exactly one group."""
-    grouped = fiches.order_by().values("contrat")
+    grouped = fiches.bilans("contrat")
     return {
-        "bilan_nombre": Coalesce(Subquery(grouped.annotate(n=Count("pk")).values("n")), 0),
-        "bilan_budget": Subquery(grouped.annotate(b=Sum("budget_total_sql")).values("b")),
+        "bilan_nombre": Coalesce(Subquery(grouped.values("nombre")), 0),
+        "bilan_budget": Subquery(grouped.values("budget")),
     }
 
 
@@ -64,7 +64,7 @@ def with_bilans(enjeux, fiches):
     contract's pairs at once instead, and tests/enjeux checks both give the same numbers);
     `attach_bilans` turns the annotations into `bilan` attributes once fetched.
 
-    `fiches` comes from `FicheActionQuerySet.for_totals()`. A fiche counts once in each of its
+    `fiches` is a `FicheActionQuerySet`. A fiche counts once in each of its
     orientations and once per enjeu (through an orientation or cited directly), so the
     orientations' totals may add up to more than their enjeu's."""
     return enjeux.annotate(**_bilan_annotations(_fiches_citing_enjeu(fiches))).prefetch_related(
@@ -86,13 +86,8 @@ def attach_bilans(enjeu: Enjeu) -> Enjeu:
 
 def orientation_bilans(fiches) -> dict[int, Bilan]:
     """{orientation id: bilan of the `fiches` citing it}, for every orientation at once: one
-    GROUP BY over the fiche-orientation pairs, each fiche's budget computed once per pair."""
-    rows = (
-        fiches.order_by()
-        .filter(orientations__isnull=False)
-        .values("orientations")
-        .annotate(nombre=Count("pk"), budget=Sum("budget_total_sql"))
-    )
+    GROUP BY over the fiche-orientation pairs, each pair joined to its fiche's budget lines."""
+    rows = fiches.filter(orientations__isnull=False).bilans("orientations")
     return {row["orientations"]: Bilan(row["nombre"], row["budget"]) for row in rows}
 
 
@@ -100,7 +95,7 @@ def _enjeu_bilans(fiches) -> dict[int, Bilan]:
     """{enjeu id: bilan of the `fiches` citing it through an orientation or directly}, in one
     query: the (fiche, enjeu) pairs reached through the fiche's first orientation of that enjeu,
     UNION ALL those cited directly and through none of its orientations; so each pair counts
-    once, and each fiche's budget is computed once per pair. Both EXISTS sit in the same
+    once, joined to its fiche's budget lines. Both EXISTS sit in the same
     filter() call as the join they refer to, so that Django reuses that join."""
     premiere_orientation = fiches.filter(
         Q(orientations__enjeu__isnull=False),
@@ -116,12 +111,8 @@ def _enjeu_bilans(fiches) -> dict[int, Bilan]:
         Q(enjeux__isnull=False),
         ~Exists(Orientation.objects.filter(fiches=OuterRef("pk"), enjeu=OuterRef("enjeux"))),
     )
-    bilan = {"nombre": Count("pk"), "budget": Sum("budget_total_sql")}
-    rows = (
-        premiere_orientation.order_by()
-        .values("orientations__enjeu")
-        .annotate(**bilan)
-        .union(directe_seulement.order_by().values("enjeux").annotate(**bilan), all=True)
+    rows = premiere_orientation.bilans("orientations__enjeu").union(
+        directe_seulement.bilans("enjeux"), all=True
     )
     bilans: dict[int, Bilan] = {}
     for enjeu_id, nombre, budget in rows.values_list("orientations__enjeu", "nombre", "budget"):
@@ -137,7 +128,7 @@ def enjeux_with_bilans(contrat: Contrat, fiches) -> tuple[list[Enjeu], list[Orie
     the orientations cited without an enjeu, and the overall bilan: in six queries, whatever
     the number of fiches.
 
-    `fiches` comes from `FicheActionQuerySet.for_totals()`. A fiche counts once in each of its
+    `fiches` is a `FicheActionQuerySet`. A fiche counts once in each of its
     orientations and once per enjeu (through an orientation or cited directly), so the
     orientations' totals may add up to more than their enjeu's."""
     enjeux = list(Enjeu.objects.filter(contrat=contrat).prefetch_related("orientations"))

@@ -42,7 +42,7 @@ class HomeView(ContratMixin, TemplateView):
         fiches = self.visible_fiches()
         if fiches is None:
             return context
-        enjeux, sans_enjeu, total = enjeux_with_bilans(self.get_contrat(), fiches.for_totals())
+        enjeux, sans_enjeu, total = enjeux_with_bilans(self.get_contrat(), fiches)
         context.update(
             enjeux=enjeux,
             orientations_sans_enjeu=sans_enjeu,
@@ -62,7 +62,7 @@ class EnjeuListView(ContratMixin, ListView):
         context = super().get_context_data(**kwargs)
         fiches = self.visible_fiches()
         if fiches is not None:
-            enjeux, sans_enjeu, total = enjeux_with_bilans(self.get_contrat(), fiches.for_totals())
+            enjeux, sans_enjeu, total = enjeux_with_bilans(self.get_contrat(), fiches)
             context.update(enjeux=enjeux, orientations_sans_enjeu=sans_enjeu, total=total)
         return context
 
@@ -80,7 +80,7 @@ class EnjeuDetailView(ContratMixin, DetailView):
         fiches = self.visible_fiches()
         if fiches is None:  # no contract, so no enjeu either
             return current_enjeux().none()
-        return with_bilans(current_enjeux(), fiches.for_totals())
+        return with_bilans(current_enjeux(), fiches)
 
     def get_object(self, queryset=None):
         return attach_bilans(super().get_object(queryset))
