@@ -1,8 +1,9 @@
 """Public pages of the fiches actions: list with filters and search, and detail."""
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views import View
@@ -126,6 +127,9 @@ class FicheExportView(View):
             queryset=FicheAction.objects.visible_to(request.user).for_listing(),
             request=request,
         )
+        return self.download(filterset)
+
+    def download(self, filterset):
         content = self.build(filterset.qs, filterset)
         response = HttpResponse(content, content_type=self.content_type)
         day = timezone.localdate().isoformat()
@@ -145,6 +149,23 @@ class RecapPdfView(FicheExportView):
 
     def build(self, fiches, filterset):
         return build_recap_pdf(fiches, filters=filterset.describe(), contrat=current_contrat())
+
+    def download(self, filterset):
+        nombre = filterset.qs.count()
+        if nombre <= settings.RECAP_PDF_MAX_FICHES:
+            return super().download(filterset)
+        # Reached by a link typed or kept: the pages offer no PDF link beyond the limit.
+        query = self.request.GET.urlencode()
+        return render(
+            self.request,
+            "actions/recap_pdf_trop_long.html",
+            {
+                "contrat": current_contrat(),
+                "nombre": nombre,
+                "recap_pdf_max": settings.RECAP_PDF_MAX_FICHES,
+                "query": f"?{query}" if query else "",
+            },
+        )
 
 
 class RecapXlsxView(FicheExportView):

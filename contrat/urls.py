@@ -1,13 +1,30 @@
 """Root URLs: the public portal and the staff admin."""
 
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+# Crawlers may read every public page, but not build the exports (a recap PDF keeps a worker
+# busy for seconds) nor wander into the admin.
+ROBOTS_TXT = """User-agent: *
+Disallow: /admin/
+Disallow: /actions/export/
+Disallow: /actions/*/fiche.pdf
+"""
+
+
+@require_GET
+def robots_txt(request):
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
+
 
 admin.site.site_header = "Contrat de territoire — administration"
 admin.site.site_title = "Contrat de territoire"
 admin.site.index_title = "Gestion du contrat"
 
 urlpatterns = [
+    path("robots.txt", robots_txt),
     path("admin/", admin.site.urls),
     path("actions/", include("actions.urls")),
     path("structures/", include("structures.urls")),

@@ -1,5 +1,6 @@
 """Home page, the enjeux and each enjeu's page, with fiche counts and budgets."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.views.generic import DetailView, ListView, TemplateView
@@ -31,6 +32,7 @@ class ContratMixin:
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("contrat", self.get_contrat())
+        kwargs.setdefault("recap_pdf_max", settings.RECAP_PDF_MAX_FICHES)
         return super().get_context_data(**kwargs)
 
 

@@ -1,5 +1,7 @@
 """Public pages of the structures: the French-sorted list and what each one carries."""
 
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.views.generic import DetailView, ListView
 
 from contrat.text import french_sort_key
@@ -41,7 +43,11 @@ class StructureListView(ContratMixin, ListView):
 
 
 class StructureDetailView(ContratMixin, DetailView):
+    """A structure, its totals as porteur, partner and financer, and its fiches 20 a page,
+    grouped by its role (a fiche where it holds two roles shows under both)."""
+
     context_object_name = "structure"
+    paginate_by = 20
 
     def get_queryset(self):
         return Structure.objects.prefetch_related("contacts")
@@ -49,18 +55,43 @@ class StructureDetailView(ContratMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         fiches = self.visible_fiches()
-        fiches = [] if fiches is None else fiches.for_structure(self.object).for_listing()
+        if fiches is None:
+            context["groupes"] = []
+            return context
+        structure = self.object
+        siennes = fiches.for_structure(structure)
+        # The totals of each role group and of all its fiches (for the pages), in one query.
+        bilans = siennes.totals_by(
+            toutes=Q(),
+            **{
+                key: Q(pk__in=fiches.for_structure(structure, roles=roles).values("pk"))
+                for key, _label, roles in ROLE_GROUPS
+            },
+        )
         groups = [
-            {"key": key, "label": label, "roles": roles, "fiches": [], "bilan": Bilan()}
+            {
+                "key": key,
+                "label": label,
+                "bilan": Bilan(**bilans[key]),
+                "roles": set(roles),
+                "fiches": [],
+            }
             for key, label, roles in ROLE_GROUPS
         ]
-        for fiche in fiches:
+        paginator = Paginator(siennes.for_listing().sorted_by("ordre"), self.paginate_by)
+        paginator.__dict__["count"] = bilans["toutes"]["nombre"]  # counted already
+        page = paginator.get_page(self.request.GET.get("page"))
+        for fiche in page.object_list:
             own_roles = {
-                p.role for p in fiche.participations.all() if p.structure_id == self.object.pk
+                p.role for p in fiche.participations.all() if p.structure_id == structure.pk
             }
             for group in groups:
-                if own_roles & set(group["roles"]):
+                if own_roles & group["roles"]:
                     group["fiches"].append(fiche)
-                    group["bilan"].add(fiche)
-        context["groupes"] = [g for g in groups if g["fiches"]]
+        context.update(
+            groupes=[g for g in groups if g["bilan"].nombre],
+            paginator=paginator,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+        )
         return context

@@ -8,7 +8,6 @@ is nothing to create: each connection gets the Python `fold` as CONTRAT_FOLD
 exist on PostgreSQL only, and `tests/actions/test_search_index.py` checks that they serve.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 # (index, table, column): the texts `FicheActionQuerySet.search` reads in these tables.
@@ -24,6 +23,9 @@ TRIGRAM_INDEXES = [
 def create_fold_and_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Not django.contrib.postgres's TrigramExtension: its reverse queries pg_extension even on
+    # SQLite. Unapplied, the extension stays: other objects of the database may use it.
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'unaccent'"
@@ -52,7 +54,4 @@ def drop_fold_and_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("actions", "0007_version_fiche")]
 
-    operations = [
-        TrigramExtension(),
-        migrations.RunPython(create_fold_and_indexes, drop_fold_and_indexes),
-    ]
+    operations = [migrations.RunPython(create_fold_and_indexes, drop_fold_and_indexes)]

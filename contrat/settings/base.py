@@ -91,7 +91,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["contrat.templatetags.contrat_tags"],
+            "builtins": [
+                "contrat.templatetags.contrat_tags",
+                "django.contrib.humanize.templatetags.humanize",
+            ],
         },
     },
 ]
@@ -170,6 +173,11 @@ AXES_LOCKOUT_CALLABLE = "contrat.security.lockout_response"
 # reverse proxies that append to X-Forwarded-For, the address the first of them saw.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
 AXES_CLIENT_IP_CALLABLE = "contrat.security.client_ip"
+
+# The recap PDF is built while the visitor waits (about 2.5 s per 100 fiches with WeasyPrint,
+# docs/benchmarks.md): beyond this many fiches the portal offers to filter, or the XLSX,
+# which holds any number, rather than keep a worker busy for minutes.
+RECAP_PDF_MAX_FICHES = env_int("RECAP_PDF_MAX_FICHES", 1000)
 
 # Imports through the admin: refuse anything larger before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

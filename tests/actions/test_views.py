@@ -180,6 +180,56 @@ def test_download_links_carry_the_current_filters(client):
         pytest.skip("Aucune URL d'export n'existe encore.")
 
 
+def test_the_pdf_link_is_offered_only_within_the_pdf_limit(client, settings):
+    settings.RECAP_PDF_MAX_FICHES = 2
+    for titre in ("Emploi A", "Emploi B", "Culture"):
+        FicheActionFactory(titre=titre)
+    pdf_url = reverse("actions:recap-pdf")
+
+    for html in (page_text(client.get(LIST_URL)), page_text(client.get("/"))):
+        assert f'href="{pdf_url}' not in html
+        assert "au plus 2 fiches, affinez la sélection" in html
+        assert f'href="{reverse("actions:recap-xlsx")}' in html
+
+    html = page_text(client.get(LIST_URL, {"q": "emploi"}))
+    assert f'href="{pdf_url}?q=emploi"' in html
+    assert "affinez la sélection" not in html
+
+
+def test_a_recap_pdf_beyond_the_limit_explains_and_links_to_filter_or_the_workbook(
+    client, settings
+):
+    settings.RECAP_PDF_MAX_FICHES = 2
+    for titre in ("Emploi à Avesnes", "Emploi à Bavay", "Emploi à Caudry", "Culture"):
+        FicheActionFactory(titre=titre)
+    url = reverse("actions:recap-pdf")
+
+    response = client.get(url, {"q": "emploi"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = page_text(response)
+    assert "<strong>3 fiches</strong>" in html
+    assert "au plus 2," in html
+    assert f'href="{LIST_URL}?q=emploi">Affiner la sélection</a>' in html
+    assert f'href="{reverse("actions:recap-xlsx")}?q=emploi" download' in html
+
+    response = client.get(url, {"q": "emploi avesnes"})
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_robots_may_read_the_pages_but_not_the_exports_nor_the_admin(client):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines
+    assert {"Disallow: /admin/", "Disallow: /actions/export/"} <= set(lines)
+    assert "Disallow: /" not in lines
+
+
 # --- the detail ----------------------------------------------------------------------------
 
 

@@ -96,12 +96,13 @@ def test_unknown_structure_is_404(client):
 def test_query_budgets(client, django_assert_max_num_queries, size):
     fiches = make_fiches(size)
     structure = fiches[0].participations.first().structure
-    for fiche in fiches[1:]:  # the same structure everywhere: its page lists every fiche
+    for fiche in fiches[1:]:  # the same structure everywhere: its page totals every fiche
         ParticipationFactory(fiche=fiche, structure=structure, role=Role.FINANCEUR)
 
     with django_assert_max_num_queries(3):
         assert client.get("/structures/").status_code == 200
-    with django_assert_max_num_queries(8):
+    # structure, contacts, contract, the role groups' totals, a page of fiches, 4 prefetches
+    with django_assert_max_num_queries(9):
         assert client.get(structure.get_absolute_url()).status_code == 200
 
 
@@ -112,3 +113,30 @@ def test_financer_column_only_when_some_structure_finances(client):
 
     ParticipationFactory(fiche=FicheActionFactory(), structure=cress, role=Role.FINANCEUR)
     assert ">Financeur</th>" in client.get("/structures/").content.decode()
+
+
+def test_detail_pages_its_fiches_and_totals_each_role_over_every_page(client):
+    cress = StructureFactory(nom="CRESS")
+    for n in range(25):
+        fiche = FicheActionFactory(titre=f"Fiche portée {n:02}", ordre=n)
+        ParticipationFactory(fiche=fiche, structure=cress, role=Role.PORTEUR)
+        LigneBudgetFactory(fiche=fiche, montant=Decimal("1000"))
+        LigneBudgetFactory(fiche=fiche, montant=Decimal("10"))
+    both = FicheActionFactory(titre="Portée et financée", ordre=100)
+    ParticipationFactory(fiche=both, structure=cress, role=Role.CO_PORTEUR)
+    ParticipationFactory(fiche=both, structure=cress, role=Role.FINANCEUR)
+    LigneBudgetFactory(fiche=both, montant=Decimal("500"))
+
+    first = client.get(cress.get_absolute_url()).content.decode()
+    second = client.get(cress.get_absolute_url(), {"page": 2}).content.decode()
+
+    assert "Porteur de 26 fiches" in first and "Porteur de 26 fiches" in second
+    assert "25\u00a0750\u00a0€" in first  # 25 × 1 010 € + 500 €
+    assert "Financeur de 1 fiche" in first and "Financeur de 1 fiche" in second
+    assert "Fiche portée 19" in first and "Fiche portée 20" not in first
+    assert "Fiche portée 20" in second and "Fiche portée 00" not in second
+    assert "Page 1 sur 2" in first
+    assert "Ces fiches sont sur d'autres pages." in first  # the financed one is on page 2
+    assert second.count("Portée et financée") == 2  # under both of its roles
+    assert client.get(cress.get_absolute_url(), {"page": "x"}).status_code == 200
+    assert client.get(cress.get_absolute_url(), {"page": "99"}).status_code == 200
