@@ -210,7 +210,7 @@ def test_a_recap_pdf_beyond_the_limit_explains_and_links_to_filter_or_the_workbo
     assert response["Content-Type"].startswith("text/html")
     html = page_text(response)
     assert "<strong>3 fiches</strong>" in html
-    assert "au plus 2," in html
+    assert "en réunit au plus 2.</p>" in html
     assert f'href="{LIST_URL}?q=emploi">Affiner la sélection</a>' in html
     assert f'href="{reverse("actions:recap-xlsx")}?q=emploi" download' in html
 

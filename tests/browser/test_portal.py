@@ -120,3 +120,25 @@ def test_screenshots_at_phone_and_desktop_widths(page, site, screenshot):
             overflow = horizontal_overflow(page)
             assert overflow <= 0, f"{name} déborde de {overflow} px à {viewport['width']} px"
             assert screenshot(page, name).stat().st_size > 0
+
+
+def test_a_recap_too_long_for_a_pdf_is_explained_accessibly(page, site, settings, screenshot):
+    settings.RECAP_PDF_MAX_FICHES = 10
+    page.goto(f"{site}/")
+    downloads = page.locator(".downloads")
+    expect(downloads).to_contain_text("au plus 10 fiches, affinez la sélection")
+    expect(downloads.get_by_role("link", name=re.compile("PDF"))).to_have_count(0)
+
+    page.goto(f"{site}/actions/export/recap.pdf?statut=")  # a link kept from earlier
+    expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif PDF trop long")
+    expect(page.locator("main")).to_contain_text("Cette sélection compte 29 fiches")
+    page.get_by_role("link", name="Affiner la sélection").click()
+    expect(page).to_have_url(re.compile(r"/actions/\?statut=$"))
+
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.goto(f"{site}/actions/export/recap.pdf")
+        results = Axe().run(page)
+        assert not results.violations_count, results.generate_report()
+        assert horizontal_overflow(page) <= 0
+        screenshot(page, "recap-pdf-trop-long")
