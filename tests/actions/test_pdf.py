@@ -1,14 +1,17 @@
 """The recap PDF and a fiche's PDF, read back as a manager would: text, totals, pages, tags."""
 
+import gc
 import io
 import re
 import shutil
 import subprocess
 
+import pydyf
 import pypdf
 import pytest
 from django.urls import reverse
 
+from actions import pdf as pdf_module
 from actions.models import FicheAction
 from actions.pdf import LocalOnlyFetcher, build_recap_pdf
 from contrat.formats import format_euros
@@ -158,6 +161,56 @@ def test_pdftotext_reads_the_same_totals(recap, client, tmp_path):
         ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert "100 200 €" in text.replace("\u00a0", " ")
+
+
+def test_each_tagged_element_of_the_recap_points_to_its_own_page(recap):
+    """The structure tree maps each page's marked content to elements of that very page (what
+    the memoized `page_references` hands WeasyPrint's tagging, one page's reference at a time)."""
+    queryset = FicheAction.objects.published().for_listing()
+    reader = pypdf.PdfReader(io.BytesIO(build_recap_pdf(queryset)))
+    assert len(reader.pages) > 3
+    nums = reader.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    elements_of = dict(zip(nums[::2], nums[1::2], strict=True))
+    for page in reader.pages:
+        elements = elements_of[page["/StructParents"]].get_object()
+        assert len(elements) > 0
+        for element in elements:
+            assert element.get_object().raw_get("/Pg").idnum == page.indirect_reference.idnum
+
+
+def test_pydyf_page_references_are_built_once_per_page_count():
+    if pydyf.PDF.page_references.fget is not pdf_module._memoized_page_references:
+        pytest.skip("pydyf's page_references changed: check whether it is still rebuilt per read")
+    pdf = pydyf.PDF()
+    assert pdf.page_references == ()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        expected = tuple(f"{number} 0 R".encode() for number in pdf.pages["Kids"][::3])
+        assert pdf.page_references == expected
+        assert pdf.page_references is pdf.page_references
+
+
+def test_the_recap_pauses_the_cyclic_gc_only_while_rendering(monkeypatch):
+    sample_fiches()
+    queryset = FicheAction.objects.published().for_listing()
+    seen = []
+    render_pdf = pdf_module.render_pdf
+
+    def recording(template_name, context):
+        seen.append(gc.isenabled())
+        return render_pdf(template_name, context)
+
+    monkeypatch.setattr(pdf_module, "render_pdf", recording)
+    assert build_recap_pdf(queryset).startswith(b"%PDF")
+    assert seen == [False] and gc.isenabled()
+
+    def failing(template_name, context):
+        raise RuntimeError("rendu impossible")
+
+    monkeypatch.setattr(pdf_module, "render_pdf", failing)
+    with pytest.raises(RuntimeError):
+        build_recap_pdf(queryset)
+    assert gc.isenabled()
 
 
 # --- a fiche's PDF ------------------------------------------------------------------------------
