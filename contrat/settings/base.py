@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so that static files get the same protective headers as pages.
     "contrat.security.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A lost database gives a French 503 page rather than a 500 (see contrat/middleware.py).
@@ -142,6 +143,15 @@ AUTHENTICATION_BACKENDS = [
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Permissions-Policy (django-permissions-policy): the portal uses no device or sensor, so no
+# page, nor anything injected into one, may ask the browser for them.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+}
 
 # Content-Security-Policy (django-csp 4): our pages use no inline script or style, and load
 # nothing from another site (no CDN). PDFs are left out: see contrat/security.py.

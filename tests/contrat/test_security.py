@@ -30,6 +30,8 @@ def assert_protective_headers(response):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
+    denied = {part.strip() for part in response["Permissions-Policy"].split(",")}
+    assert {"camera=()", "microphone=()", "geolocation=()"} <= denied
 
 
 def policy(response) -> dict[str, list[str]]:
