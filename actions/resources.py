@@ -22,7 +22,7 @@ from structures.resources import (
 )
 
 from .models import Etat, FicheAction, LigneBudget, Participation, Periodicite, Role, Statut
-from .services import history_record_import
+from .services import StaleFicheError, fiche_claim_version, history_record_import
 
 EXPORT_CHUNK_SIZE = 1000
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -393,6 +393,7 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
 
     required_columns = ("slug", "titre")
     related_columns = ("orientations", "enjeux", "lignes_budget", "participations")
+    fields_saved_on_update = ("version", "modifie_le")
 
     class Meta:
         model = FicheAction
@@ -464,13 +465,27 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
 
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
-        # An admin form opened before this import must not overwrite it: see
-        # actions.services.fiche_claim_version.
         if instance.pk is not None:
-            instance.version += 1
+            self.claim_version(instance)
         # django-simple-history would write up to three versions per fiche (the row, then its
         # orientations, then its enjeux), in the preview too: after_import writes one instead.
         instance.skip_history_when_saving = True
+
+    @staticmethod
+    def claim_version(fiche) -> None:
+        """The next version of `fiche`, if it is still the one this import read when it started.
+
+        Otherwise someone saved the fiche meanwhile: the row is refused (StaleFicheError, a
+        ValidationError), so the whole import is, and the other save stands. An admin form
+        opened before the import is made stale the same way."""
+        try:
+            fiche_claim_version(fiche=fiche, expected=fiche.version)
+        except StaleFicheError as refusal:
+            stale = refusal.message
+            raise StaleFicheError(
+                f"La fiche « {fiche.titre} » ({fiche.slug}) : {stale[:1].lower()}{stale[1:]} "
+                "Rien n'a été importé : relancez l'import, il partira de la version actuelle."
+            ) from None
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)

@@ -8,7 +8,7 @@ import tablib
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -191,11 +191,14 @@ class _NoDiff:
 
 
 class AtomicImportMixin:
-    """For a ModelResource: one invalid row and nothing is written; wrong headers are refused.
+    """For a ModelResource: one invalid row and nothing is written; wrong headers are refused;
+    an existing row is updated in the columns of the file only.
 
     The subclass sets `required_columns`; every other column must be one of the resource's."""
 
     required_columns: tuple[str, ...] = ()
+    # Model fields written with every update whatever the file holds (a version, a date).
+    fields_saved_on_update: tuple[str, ...] = ()
 
     @classmethod
     def get_result_class(cls):
@@ -211,7 +214,29 @@ class AtomicImportMixin:
         # django-import-export keeps the valid rows of a file with invalid ones unless told.
         kwargs["rollback_on_validation_errors"] = True
         self._showing_diff = dry_run
+        self._update_fields = self.update_fields(dataset.headers or [])
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+    def update_fields(self, headers) -> list[str]:
+        """The model fields an update writes: those whose column is in the file, and
+        `fields_saved_on_update`. Relations (contacts, orientations…) are not model columns:
+        RelatedRowsMixin rewrites them only when their column is in the file."""
+        concrete = {field.name for field in self._meta.model._meta.concrete_fields}
+        names = [
+            field.attribute
+            for field in self.get_import_fields()
+            if not field.readonly and field.attribute in concrete and field.column_name in headers
+        ]
+        return names + [name for name in self.fields_saved_on_update if name not in names]
+
+    def do_instance_save(self, instance, is_create):
+        update_fields = getattr(self, "_update_fields", None)
+        if is_create or update_fields is None:
+            return super().do_instance_save(instance, is_create)
+        # The instance is the copy read when the import started: a column the file does not
+        # have may hold a value saved over since, which must not be written back.
+        instance.save(update_fields=update_fields)
+        return None
 
     def get_diff_class(self):
         # Only the preview (dry run) shows the changes; the confirmed import redirects, and
@@ -357,6 +382,26 @@ class SpreadsheetImportForm(ImportForm):
             )
 
 
+# The problems a refused import's message names: the rest are counted.
+PROBLEMS_SHOWN = 5
+
+
+def result_problems(result) -> list[str]:
+    """'Ligne 3 : …', 'Ligne 4, colonne titre : …': what stopped an import, in French."""
+    found = [str(error.error) for error in result.base_errors]
+    for number, errors in result.row_errors():
+        found += [f"Ligne {number} : {error.error}" for error in errors]
+    for row in result.invalid_rows:
+        for column, errors in row.error_dict.items():
+            where = f"Ligne {row.number}"
+            if column != NON_FIELD_ERRORS:
+                where += f", colonne {column}"
+            found += [f"{where} : {error}" for error in errors]
+    if len(found) > PROBLEMS_SHOWN:
+        found[PROBLEMS_SHOWN:] = [f"Et {len(found) - PROBLEMS_SHOWN} autres problèmes."]
+    return found
+
+
 class SpreadsheetAdmin(ImportExportModelAdmin):
     """A ModelAdmin with import (preview, then confirm) and export in CSV and XLSX."""
 
@@ -378,12 +423,19 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
         return export_data
 
     def process_result(self, result, request):
-        # The preview was clean, but the data may have changed before the confirmation.
+        # The preview was clean, but the data may have changed before the confirmation, or
+        # during it (a fiche saved by someone else meanwhile).
         if result.has_errors() or result.has_validation_errors():
             messages.error(
                 request,
-                "L'import a été annulé, rien n'a été enregistré : le fichier ne passe plus la "
-                "validation (les données ont changé depuis l'aperçu). Relancez l'import.",
+                " ".join(
+                    [
+                        "L'import a été annulé, rien n'a été enregistré : le fichier ne passe "
+                        "plus la validation (les données ont changé depuis l'aperçu ou pendant "
+                        "l'import). Relancez l'import.",
+                        *result_problems(result),
+                    ]
+                ),
             )
             info = self.model._meta.app_label, self.model._meta.model_name
             return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info)))

@@ -7,6 +7,7 @@ import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from import_export.instance_loaders import CachedInstanceLoader
 
 from contrat.spreadsheets import CSV, XLSX
 from structures.models import Contact, Nature, Structure
@@ -125,3 +126,32 @@ def test_the_admin_exports_structures_as_xlsx(admin_client):
     assert rows[1][-1] == "Jeanne Martin |  | j@adus.fr"
     dataset = XLSX().create_dataset(response.content)
     assert dataset[0][1] == "@ADUS"  # read back through our format, the guard is undone
+
+
+def test_an_update_writes_only_the_columns_of_the_file(monkeypatch):
+    """The import's copy of a structure is read when it starts: a column the file does not
+    have is not written back from it (someone may have saved the structure meanwhile)."""
+    adus = StructureFactory(slug="adus", nom="ADUS", sigle="ADUS", description="D'origine.")
+    adus.site_web, adus.nature, adus.autres_graphies = "https://adus.fr", Nature.AGENCE, "Adus"
+    adus.save()
+    stale = Structure.objects.get(pk=adus.pk)
+    Structure.objects.filter(pk=adus.pk).update(description="Enregistrée pendant l'import.")
+    original = CachedInstanceLoader.get_instance
+    monkeypatch.setattr(
+        CachedInstanceLoader,
+        "get_instance",
+        lambda loader, row: stale if row["slug"] == "adus" else original(loader, row),
+    )
+
+    rows = tablib.Dataset(["adus", "ADUS, nouveau nom"], headers=["slug", "nom"])
+    assert not StructureResource().import_data(rows).has_validation_errors()
+
+    adus.refresh_from_db()
+    assert adus.nom == "ADUS, nouveau nom"
+    assert (adus.sigle, adus.nature, adus.site_web, adus.autres_graphies) == (
+        "ADUS",
+        Nature.AGENCE,
+        "https://adus.fr",
+        "Adus",
+    )
+    assert adus.description == "Enregistrée pendant l'import."
