@@ -25,6 +25,7 @@ from .permissions import (
     can_publish,
     can_view_fiche,
     is_scoped,
+    scope_deleted_fiches,
     scope_fiches,
     scope_rows_of_fiches,
 )
@@ -337,10 +338,11 @@ class FicheActionAdmin(TracedSpreadsheetAdmin):
         # A conditional UPDATE of the version, in the admin's transaction: if someone saved since
         # the form was opened, nothing is written (changeform_view reports it). A deleted fiche
         # restored from its history has no row to check against.
-        if change and FicheAction.objects.filter(pk=obj.pk).exists():
+        if change:
             services.fiche_claim_version(fiche=obj, expected=form.cleaned_data.get("version"))
-        elif change:
-            obj.version = (form.cleaned_data.get("version") or 0) + 1
+            # The publication state changes only through the workflow: the form shows it read
+            # only, but a restored version carries the state it had then. Today's stays.
+            obj.etat = FicheAction.objects.values_list("etat", flat=True).get(pk=obj.pk)
         else:
             obj.version = 1
         super().save_model(request, obj, form, change)
@@ -380,6 +382,10 @@ class FicheActionAdmin(TracedSpreadsheetAdmin):
     def has_delete_permission(self, request, obj=None):
         # A contributor never deletes, not even its own fiches.
         return not is_scoped(request.user) and super().has_delete_permission(request, obj)
+
+    def has_restore_permission(self, request, current, version) -> bool:
+        # A deleted fiche comes back whole (with its rows) through "Fiches supprimées" only.
+        return current is not None and super().has_restore_permission(request, current, version)
 
     def has_publish_permission(self, request):
         return can_publish(request.user)
@@ -443,7 +449,7 @@ class FicheActionAdmin(TracedSpreadsheetAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         seen, fiches = set(), []
-        for record in services.deleted_fiches():
+        for record in scope_deleted_fiches(request.user, services.deleted_fiches()):
             if record.id not in seen:
                 seen.add(record.id)
                 fiches.append({"record": record, "auteur": author(record)})
@@ -682,6 +688,37 @@ class FicheRowsAdminMixin:
         if not super().has_delete_permission(request, obj):
             return False
         return obj is None or can_edit_fiche(request.user, obj.fiche)
+
+    def has_restore_permission(self, request, current, version) -> bool:
+        if current is None:  # a row deleted on its own: brought back into a fiche one may edit
+            fiche = FicheAction.objects.filter(pk=version.fiche_id).first()
+            return (
+                fiche is not None
+                and not is_scoped(request.user)
+                and self.has_add_permission(request)
+                and can_edit_fiche(request.user, fiche)
+            )
+        return super().has_restore_permission(request, current, version)
+
+    # --- A row written here is an edit of its fiche: see services.fiche_rows_edited ---------
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).values_list("fiche_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        self._fiches_edited(request, {before, obj.fiche_id} - {None})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._fiches_edited(request, {obj.fiche_id})
+
+    def delete_queryset(self, request, queryset):
+        fiche_ids = set(queryset.values_list("fiche_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self._fiches_edited(request, fiche_ids)
+
+    def _fiches_edited(self, request, fiche_ids):
+        if services.fiche_rows_edited(fiche_ids=fiche_ids, user=request.user):
+            self.message_user(request, WITHDRAWN_MESSAGE, messages.WARNING)
 
 
 @admin.register(Participation)

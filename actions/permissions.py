@@ -6,9 +6,7 @@ its structures carries as porteur or co-porteur."""
 
 from django.db.models import QuerySet
 
-from .models import Etat, FicheAction, Role
-
-PORTEUR_ROLES = (Role.PORTEUR, Role.CO_PORTEUR)
+from .models import Etat, FicheAction, Participation, Role
 
 
 def is_scoped(user) -> bool:
@@ -25,12 +23,7 @@ def can_publish(user) -> bool:
 
 def own_fiches(user) -> QuerySet:
     """The fiches where one of the user's structures is porteur or co-porteur."""
-    if not user.is_authenticated:
-        return FicheAction.objects.none()
-    return FicheAction.objects.filter(
-        participations__role__in=PORTEUR_ROLES,
-        participations__structure__representants=user,
-    )
+    return FicheAction.objects.carried_by_user(user)
 
 
 def scope_fiches(user, queryset: QuerySet) -> QuerySet:
@@ -68,3 +61,16 @@ def can_view_fiche(user, fiche: FicheAction | None) -> bool:
     if not is_scoped(user) or fiche is None:
         return True
     return fiche.pk is not None and own_fiches(user).filter(pk=fiche.pk).exists()
+
+
+def scope_deleted_fiches(user, records: QuerySet) -> QuerySet:
+    """Versions of deleted fiches: a contributor sees only those its structures carried when
+    they were deleted (their participations' deletion versions say so)."""
+    if not is_scoped(user):
+        return records
+    carried = Participation.history.filter(
+        history_type="-",
+        role__in=(Role.PORTEUR, Role.CO_PORTEUR),
+        structure_id__in=user.structures_representees.values("pk"),
+    )
+    return records.filter(id__in=carried.values("fiche_id"))

@@ -76,19 +76,45 @@ class FicheActionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(etat="publiee")
 
+    def carried_by_user(self, user):
+        """The fiches one of `user`'s structures carries as porteur or co-porteur: what a
+        contributor may edit (see actions/permissions.py)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            pk__in=self.model.objects.filter(
+                participations__role__in=("porteur", "co_porteur"),
+                participations__structure__representants=user,
+            ).values("pk")
+        )
+
+    def _unpublished_visible(self, user) -> Q | None:
+        """Which drafts and fiches in review `user` sees beside the published ones: those it
+        may edit (every one for an editor, its structures' for a contributor), so None for
+        the public and for read-only accounts."""
+        if not (user.is_authenticated and user.has_perm("actions.change_ficheaction")):
+            return None
+        unpublished = Q(etat__in=("brouillon", "en_relecture"))
+        if user.has_perm("actions.change_any_ficheaction"):
+            return unpublished
+        return unpublished & Q(pk__in=self.model.objects.carried_by_user(user).values("pk"))
+
     def visible_to(self, user):
-        """What the portal's lists, totals and exports show: published fiches, and for logged-in
-        staff the drafts and fiches in review too. Archived fiches are in no list."""
-        if user.is_authenticated and user.is_staff:
-            return self.exclude(etat="archivee")
-        return self.published()
+        """What the portal's lists, totals, search and exports show: published fiches, and
+        the unpublished ones `user` may edit. Archived fiches are in no list."""
+        unpublished = self._unpublished_visible(user)
+        if unpublished is None:
+            return self.published()
+        return self.filter(Q(etat="publiee") | unpublished)
 
     def reachable_by(self, user):
         """The fiches whose own page answers: an archived fiche keeps its URL (with a banner);
-        drafts and fiches in review are for logged-in staff only."""
-        if user.is_authenticated and user.is_staff:
-            return self
-        return self.filter(etat__in=["publiee", "archivee"])
+        a draft or a fiche in review answers only to those who may edit it."""
+        unpublished = self._unpublished_visible(user)
+        public = Q(etat__in=("publiee", "archivee"))
+        if unpublished is None:
+            return self.filter(public)
+        return self.filter(public | unpublished)
 
     def for_structure(self, structure, role=None, *, roles=()):
         """The fiches where `structure` takes part: in any role, or in `role`, or in one of

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 
@@ -287,6 +287,18 @@ def fiche_withdraw_after_edit(*, fiche: FicheAction, user) -> TransitionFiche | 
     )
 
 
+@transaction.atomic
+def fiche_rows_edited(*, fiche_ids, user) -> list[FicheAction]:
+    """Participations, budget lines or sub-actions of these fiches were written outside the
+    fiche's form (their own admin page, a restore of one of them): each fiche takes a new
+    version, so that a form opened before is refused instead of putting the old rows back, and
+    a published one changed by someone who may not publish leaves the portal, as when edited
+    through its form. Returns the fiches withdrawn."""
+    FicheAction.objects.filter(pk__in=fiche_ids).update(version=F("version") + 1)
+    published = FicheAction.objects.filter(pk__in=fiche_ids, etat=Etat.PUBLIEE)
+    return [fiche for fiche in published if fiche_withdraw_after_edit(fiche=fiche, user=user)]
+
+
 # --- Concurrent edits --------------------------------------------------------------------------
 
 
@@ -340,8 +352,10 @@ def stale_message(*, fiche_id: int, version: int) -> str:
                 else "enregistré la fiche sans changement visible"
             )
         )
+    # Row edits take a version without a version of the fiche's own: the form's version may
+    # then have no record, and the one before it tells when the form's state began.
     since = (
-        FicheAction.history.filter(id=fiche_id, version=version)
+        FicheAction.history.filter(id=fiche_id, version__lte=version)
         .order_by("-history_date")
         .values_list("history_date", flat=True)
         .first()

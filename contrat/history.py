@@ -170,6 +170,41 @@ class HistoryAdminMixin:
         }
         return render(request, self.history_compare_template, context)
 
+    # --- Restoring a version: an edit of the object as it stands today ----------------------
+
+    def has_restore_permission(self, request, current, version) -> bool:
+        """May the user put `version` (an earlier version's instance) back? `current` is the
+        object as it stands, None once deleted. django-simple-history itself checks only the
+        view permission, on the old version: a restore is a change of today's object (with its
+        per-object rules), and bringing a deleted one back is an addition."""
+        if current is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, current)
+
+    def _restore_allowed(self, request, object_id, version) -> bool:
+        current = self.model._default_manager.filter(pk=unquote(str(object_id))).first()
+        return self.has_restore_permission(request, current, version)
+
+    def revert_disabled(self, request, obj=None):
+        # The version page is read-only (no "Restaurer" button) for whoever may not restore it.
+        if super().revert_disabled(request, obj):
+            return True
+        return obj is not None and not self._restore_allowed(request, obj.pk, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The URL pattern takes any text: a typed address gets a 404, not a 500.
+        if not (str(version_id).isdigit() and unquote(object_id).isdigit()):
+            raise Http404("Aucune version de cet objet ne porte ce numéro.")
+        if request.method == "POST":
+            record = self.model.history.filter(
+                **{self.opts.pk.attname: unquote(object_id), "history_id": version_id}
+            ).first()
+            if record is None:
+                raise Http404("Aucune version de cet objet ne porte ce numéro.")
+            if not self._restore_allowed(request, object_id, record.instance):
+                raise PermissionDenied("Vous n'avez pas le droit de restaurer cette version.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         extra_context = {
             **(extra_context or {}),

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -17,6 +17,26 @@ from .resources import StructureResource
 # actions: the arrow between apps points from actions to structures only.
 FICHE_CHANGE_URL = "admin:actions_ficheaction_change"
 FICHE_CHANGELIST_URL = "admin:actions_ficheaction_changelist"
+
+
+def visible_participations(participations, user):
+    """A structure's participations as `user` may see their fiches in the admin: a contributor
+    (who may change fiches, but only its structures': actions/permissions.py) sees no other
+    structure's draft or fiche in review; the other roles see every fiche."""
+    scoped = user is None or (
+        user.has_perm("actions.change_ficheaction")
+        and not user.has_perm("actions.change_any_ficheaction")
+    )
+    if not scoped:
+        return participations
+    public = Q(fiche__etat__in=("publiee", "archivee"))
+    if user is None:
+        return participations.filter(public)
+    own = Q(
+        fiche__participations__role__in=("porteur", "co_porteur"),
+        fiche__participations__structure__representants=user,
+    )
+    return participations.filter(public | own).distinct()
 
 
 class ContactInline(admin.TabularInline):
@@ -92,12 +112,21 @@ class StructureAdmin(TracedSpreadsheetAdmin):
         url = f"{reverse(FICHE_CHANGELIST_URL)}?structure={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.nb_fiches)
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.viewer = request.user  # whose eyes the "participe à" list is for
+        return obj
+
     @admin.display(description="participe à")
     def fiches(self, obj):
         if obj.pk is None:
             return "Aucune fiche action pour l'instant."
         # One query for the whole list, whatever its length.
-        participations = obj.participations.select_related("fiche").order_by("fiche__ordre", "pk")
+        participations = visible_participations(
+            obj.participations.select_related("fiche").order_by("fiche__ordre", "pk"),
+            getattr(obj, "viewer", None),
+        )
         items = format_html_join(
             "",
             '<li><a href="{}">{}</a> — {}{}</li>',

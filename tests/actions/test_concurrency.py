@@ -210,3 +210,81 @@ def test_a_real_race_between_two_connections_lets_one_save_through():
     winner = next(name for name, result in outcome.items() if result == "enregistrée")
     fiche.refresh_from_db()
     assert (fiche.titre, fiche.version) == (winner, 2)
+
+
+# --- A fiche's rows edited on their own admin pages -------------------------------------------
+
+
+def row_change_url(row):
+    meta = row._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk])
+
+
+def test_a_budget_line_edited_on_its_own_page_makes_an_open_fiche_form_stale(
+    client, fiche, alice, bruno
+):
+    ligne = LigneBudget.objects.create(fiche=fiche, montant=20000, ordre=1)
+    form_alice = open_form(client, alice, fiche)  # Alice opens the fiche, its line at 20 000 €
+    row_form = open_form_at(client, bruno, row_change_url(ligne))
+    row_form["montant"] = "18000"
+    assert client.post(row_change_url(ligne), row_form).status_code == 302
+
+    client.force_login(alice)
+    form_alice["titre"] = "Maison de l'alimentation durable"
+    response = client.post(change_url(fiche), form_alice)
+
+    page = text(response)
+    assert "modifiée par quelqu'un d'autre depuis que vous l'avez ouverte" in page
+    assert "Bruno Petit (bruno) a modifié : ligne de budget" in page
+    ligne.refresh_from_db()
+    fiche.refresh_from_db()
+    assert ligne.montant == 18000  # Bruno's amount stays: Alice's stale inline did not win
+    assert fiche.titre == "Maison de l'alimentation"
+
+
+@pytest.mark.parametrize("operation", ["suppression", "suppression groupée", "restauration"])
+def test_every_write_to_a_row_outside_the_fiche_form_claims_the_fiches_version(
+    client, fiche, bruno, operation
+):
+    ligne = LigneBudget.objects.create(fiche=fiche, montant=20000, ordre=1)
+    ligne.montant = 30000
+    ligne.save()
+    before = FicheAction.objects.get(pk=fiche.pk).version
+    client.force_login(bruno)
+
+    if operation == "suppression":
+        url = reverse("admin:actions_lignebudget_delete", args=[ligne.pk])
+        client.post(url, {"post": "yes"})
+    elif operation == "suppression groupée":
+        client.post(
+            reverse("admin:actions_lignebudget_changelist"),
+            {"action": "delete_selected", "_selected_action": [ligne.pk], "post": "yes"},
+        )
+    else:
+        old = ligne.history.last()
+        url = reverse("admin:actions_lignebudget_simple_history", args=[ligne.pk, old.pk])
+        client.post(url, admin_form_data(client.get(url)))
+
+    assert FicheAction.objects.get(pk=fiche.pk).version == before + 1
+
+
+def test_a_contributor_changing_a_published_fiches_line_on_its_own_page_withdraws_it(client):
+    structure = StructureFactory()
+    fiche = FicheActionFactory(etat=Etat.PUBLIEE)
+    ParticipationFactory(fiche=fiche, structure=structure, role=Role.PORTEUR)
+    ligne = LigneBudget.objects.create(fiche=fiche, montant=20000, ordre=1)
+    contributeur = staff_user(CONTRIBUTEUR, structures=[structure])
+    form = open_form_at(client, contributeur, row_change_url(ligne))
+    form["montant"] = "90000"
+
+    response = client.post(row_change_url(ligne), form, follow=True)
+
+    assert "vos modifications la repassent en brouillon" in text(response)
+    fiche.refresh_from_db()
+    assert fiche.etat == Etat.BROUILLON
+    assert fiche.transitions.get().auteur == contributeur
+
+
+def open_form_at(client, user, url) -> dict:
+    client.force_login(user)
+    return admin_form_data(client.get(url))

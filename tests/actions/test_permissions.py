@@ -9,9 +9,16 @@ from django.urls import reverse
 
 from actions.models import Etat, FicheAction, Role
 from actions.roles import ADMINISTRATEUR, CONTRIBUTEUR, LECTEUR, REDACTEUR, ROLES, roles_ensure
+from structures.models import Structure
 from tests.factories import (
+    ContactFactory,
+    ContratFactory,
+    EnjeuFactory,
     FicheActionFactory,
+    LigneBudgetFactory,
+    OrientationFactory,
     ParticipationFactory,
+    SousActionFactory,
     StructureFactory,
     UserFactory,
     admin_form_data,
@@ -45,6 +52,7 @@ def world():
         "brouillon": fiche("Consommer bio", Etat.BROUILLON, sens),
         "en_relecture": fiche("Centre d'animations", Etat.EN_RELECTURE, sens),
         "autre": fiche("Un observatoire de l'ESS", Etat.PUBLIEE, adus),
+        "autre_brouillon": fiche("Diagnostic confidentiel", Etat.BROUILLON, adus),
     }
 
 
@@ -72,8 +80,15 @@ def changes_fiche(client, fiche) -> bool:
     return FicheAction.objects.get(pk=fiche.pk).titre == data["titre"]
 
 
-def listing(client) -> str:
-    return html.unescape(client.get("/actions/").content.decode())
+def listing(client, query="") -> str:
+    return html.unescape(client.get(f"/actions/{query}").content.decode())
+
+
+def shows(client, url, text) -> bool:
+    response = client.get(url)
+    return response.status_code == 200 and text in html.unescape(
+        b"".join(getattr(response, "streaming_content", [response.content])).decode()
+    )
 
 
 # Each action does what a user would, and says whether it happened.
@@ -82,6 +97,30 @@ ACTIONS = {
     "liste_publiee": lambda c, w: w["propre"].titre in listing(c),
     "fiche_brouillon": lambda c, w: c.get(w["brouillon"].get_absolute_url()).status_code == 200,
     "fiche_publiee": lambda c, w: c.get(w["propre"].get_absolute_url()).status_code == 200,
+    # Another structure's draft, wherever the portal could show it.
+    "liste_brouillon_autre": lambda c, w: w["autre_brouillon"].titre in listing(c),
+    "recherche_brouillon_autre": lambda c, w: (
+        w["autre_brouillon"].titre in listing(c, "?q=confidentiel")
+    ),
+    "fiche_brouillon_autre": lambda c, w: (
+        c.get(w["autre_brouillon"].get_absolute_url()).status_code == 200
+    ),
+    "pdf_brouillon_autre": lambda c, w: (
+        c.get(reverse("actions:fiche-pdf", args=[w["autre_brouillon"].slug])).status_code == 200
+    ),
+    "json_brouillon_autre": lambda c, w: shows(
+        c, reverse("actions:export-json"), w["autre_brouillon"].titre
+    ),
+    "structure_brouillon_autre": lambda c, w: shows(
+        c,
+        reverse("structures:detail", args=[w["autre_brouillon"].porteurs[0].slug]),
+        w["autre_brouillon"].titre,
+    ),
+    "admin_structure_brouillon_autre": lambda c, w: shows(
+        c,
+        reverse("admin:structures_structure_change", args=[w["autre_brouillon"].porteurs[0].pk]),
+        w["autre_brouillon"].titre,
+    ),
     "modifier_sa_fiche": lambda c, w: changes_fiche(c, w["propre"]),
     "modifier_autre_fiche": lambda c, w: changes_fiche(c, w["autre"]),
     "publier": lambda c, w: (
@@ -101,10 +140,20 @@ ACTIONS = {
 ROLES_TESTED = ["anonyme", "contributeur", "lecteur", "redacteur", "administrateur"]
 # True: allowed. One row per action, one column per role, in the order of ROLES_TESTED.
 MATRIX = {
-    "liste_brouillon": [False, True, True, True, True],
+    # An unpublished fiche shows to those who may edit it only: not to a read-only account
+    # on the public pages (the admin shows it everything), nor to another structure's
+    # contributor anywhere.
+    "liste_brouillon": [False, True, False, True, True],
     "liste_publiee": [True, True, True, True, True],
-    "fiche_brouillon": [False, True, True, True, True],
+    "fiche_brouillon": [False, True, False, True, True],
     "fiche_publiee": [True, True, True, True, True],
+    "liste_brouillon_autre": [False, False, False, True, True],
+    "recherche_brouillon_autre": [False, False, False, True, True],
+    "fiche_brouillon_autre": [False, False, False, True, True],
+    "pdf_brouillon_autre": [False, False, False, True, True],
+    "json_brouillon_autre": [False, False, False, True, True],
+    "structure_brouillon_autre": [False, False, False, True, True],
+    "admin_structure_brouillon_autre": [False, False, True, True, True],
     "modifier_sa_fiche": [False, True, False, True, True],
     "modifier_autre_fiche": [False, False, False, True, True],
     "publier": [False, False, False, True, True],
@@ -192,3 +241,188 @@ def test_staff_status_is_needed_to_enter_the_admin(world, client):
 
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+# --- Restoring an earlier version (django-simple-history's version pages) --------------------
+#
+# A restore is a write: it needs the change permission on the object as it stands today, with
+# the contributor's per-structure scope, and re-creating a deleted object needs the add one.
+
+
+def archived_fiche_of(structure):
+    fiche = FicheActionFactory(etat=Etat.ARCHIVEE, titre="Fiche archivée")
+    ParticipationFactory(fiche=fiche, structure=structure, role=Role.PORTEUR)
+    return fiche
+
+
+def _row(factory, field, whose):
+    def make(w):
+        return factory(fiche=w[whose])
+
+    return make, field
+
+
+HISTORY_CASES = {
+    "contrat": (lambda w: ContratFactory(), "pied_de_page"),
+    "enjeu": (lambda w: EnjeuFactory(), "titre"),
+    "orientation": (lambda w: OrientationFactory(), "titre"),
+    "structure_autre": (lambda w: StructureFactory(nom="Une autre structure"), "nom"),
+    "structure_sienne": (lambda w: w["sens"], "nom"),
+    "contact": (lambda w: ContactFactory(structure=w["sens"]), "nom"),
+    "fiche_sienne": (lambda w: w["brouillon"], "titre"),
+    "fiche_autre": (lambda w: w["autre_brouillon"], "titre"),
+    "fiche_sienne_archivee": (lambda w: archived_fiche_of(w["sens"]), "titre"),
+    "participation_sienne": _row(ParticipationFactory, "precision", "brouillon"),
+    "participation_autre": _row(ParticipationFactory, "precision", "autre_brouillon"),
+    "lignebudget_sienne": _row(LigneBudgetFactory, "note", "brouillon"),
+    "lignebudget_autre": _row(LigneBudgetFactory, "note", "autre_brouillon"),
+    "sousaction_sienne": _row(SousActionFactory, "titre", "brouillon"),
+    "sousaction_autre": _row(SousActionFactory, "titre", "autre_brouillon"),
+}
+EDITORS_ONLY = [False, False, False, True, True]
+OWN_FICHE = [False, True, False, True, True]
+HISTORY_MATRIX = {
+    "contrat": EDITORS_ONLY,
+    "enjeu": EDITORS_ONLY,
+    "orientation": EDITORS_ONLY,
+    "structure_autre": EDITORS_ONLY,
+    "structure_sienne": EDITORS_ONLY,
+    "contact": EDITORS_ONLY,
+    "fiche_sienne": OWN_FICHE,
+    "fiche_autre": EDITORS_ONLY,
+    # Out of the workflow until an editor brings it back: not its contributor's to edit.
+    "fiche_sienne_archivee": EDITORS_ONLY,
+    "participation_sienne": OWN_FICHE,
+    "participation_autre": EDITORS_ONLY,
+    "lignebudget_sienne": OWN_FICHE,
+    "lignebudget_autre": EDITORS_ONLY,
+    "sousaction_sienne": OWN_FICHE,
+    "sousaction_autre": EDITORS_ONLY,
+}
+
+
+def version_url(obj, record) -> str:
+    meta = obj._meta
+    return reverse(
+        f"admin:{meta.app_label}_{meta.model_name}_simple_history", args=[obj.pk, record.pk]
+    )
+
+
+def superuser_form(url) -> dict:
+    reader = Client()
+    reader.force_login(UserFactory(username="lecture-de-version", is_superuser=True))
+    page = reader.get(url)
+    assert page.status_code == 200
+    return admin_form_data(page)
+
+
+@pytest.mark.parametrize(
+    ("role", "case", "allowed"),
+    [
+        (role, case, row[index])
+        for case, row in HISTORY_MATRIX.items()
+        for index, role in enumerate(ROLES_TESTED)
+    ],
+    ids=lambda value: value if isinstance(value, str) else ("permis" if value else "refuse"),
+)
+def test_history_restore_matrix(world, role, case, allowed):
+    make, field = HISTORY_CASES[case]
+    obj = make(world)
+    setattr(obj, field, "Valeur d'origine")
+    obj.save()
+    first = obj.history.first()
+    setattr(obj, field, "Valeur actuelle")
+    obj.save()
+    url = version_url(obj, first)
+    data = superuser_form(url)
+    client = client_for(role, world)
+
+    response = client.post(url, data)
+
+    obj.refresh_from_db()
+    restored = getattr(obj, field) == "Valeur d'origine"
+    assert restored is allowed, response.status_code
+    if not allowed and role != "anonyme":
+        assert response.status_code == 403
+        assert "Accès refusé" in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("contributeur", False), ("lecteur", False), ("redacteur", True), ("administrateur", True)],
+)
+def test_recreating_a_deleted_structure_from_its_history_needs_the_add_permission(
+    world, role, allowed
+):
+    structure = StructureFactory(nom="Structure dissoute")
+    structure_id, record = structure.pk, structure.history.first()
+    url = version_url(structure, record)
+    data = superuser_form(url)
+    structure.delete()
+
+    client_for(role, world).post(url, data)
+
+    assert Structure.objects.filter(pk=structure_id).exists() is allowed
+
+
+@pytest.mark.parametrize("role", ["contributeur", "lecteur", "redacteur", "administrateur"])
+def test_a_deleted_fiche_never_comes_back_through_a_version_page(world, role):
+    fiche = world["propre"]
+    fiche_id, url = fiche.pk, version_url(fiche, fiche.history.first())
+    data = superuser_form(url)
+    fiche.delete()
+
+    response = client_for(role, world).post(url, data)
+
+    # "Fiches supprimées" brings it back whole, with its rows: tests/actions/test_history.py.
+    assert response.status_code == 403
+    assert not FicheAction.objects.filter(pk=fiche_id).exists()
+
+
+def test_a_reader_sees_a_version_without_the_restore_button(world, client):
+    fiche = world["brouillon"]
+    client.force_login(staff_user(LECTEUR))
+
+    page = client.get(version_url(fiche, fiche.history.first()))
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+
+
+def test_a_restore_keeps_todays_publication_state(world, client):
+    fiche = world["propre"]  # published after an earlier version in draft
+    fiche.etat = Etat.BROUILLON
+    fiche.titre = "Titre du brouillon"
+    fiche.save()
+    draft = fiche.history.first()
+    fiche.etat = Etat.ARCHIVEE
+    fiche.titre = "Titre archivé"
+    fiche.save()
+    url = version_url(fiche, draft)
+    data = superuser_form(url)
+    client.force_login(staff_user(REDACTEUR))
+
+    client.post(url, data)
+
+    fiche.refresh_from_db()
+    assert (fiche.titre, fiche.etat) == ("Titre du brouillon", Etat.ARCHIVEE)
+    assert not fiche.transitions.exists()  # no move recorded: none happened
+
+
+def test_a_typed_version_address_that_is_not_a_number_is_a_404(world, client):
+    client.force_login(staff_user(REDACTEUR))
+    base = reverse("admin:actions_ficheaction_history", args=[world["propre"].pk])
+
+    assert client.get(f"{base}pas-un-numero/").status_code == 404
+    assert client.post(f"{base}pas-un-numero/").status_code == 404
+
+
+def test_a_contributor_lists_only_its_structures_deleted_fiches(world, client):
+    world["brouillon"].delete()  # its participations' deletion versions name its porteur
+    world["autre_brouillon"].delete()
+    client.force_login(staff_user(CONTRIBUTEUR, structures=[world["sens"]]))
+
+    page = html.unescape(client.get(reverse("admin:actions_ficheaction_deleted")).content.decode())
+
+    assert "Consommer bio" in page
+    assert "Diagnostic confidentiel" not in page

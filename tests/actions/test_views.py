@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from actions.models import Periodicite, Role, Statut
+from actions.roles import REDACTEUR
 from tests.factories import (
     ContactFactory,
     FicheActionFactory,
@@ -16,6 +17,7 @@ from tests.factories import (
     SousActionFactory,
     StructureFactory,
     make_fiches,
+    staff_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +27,9 @@ LIST_URL = "/actions/"
 
 @pytest.fixture
 def staff_client(django_user_model):
-    user = django_user_model.objects.create_user("agent", password="x", is_staff=True)
+    """A CG59 editor: the staff who see unpublished fiches on the portal (they may edit them)."""
     staff = Client()
-    staff.force_login(user)
+    staff.force_login(staff_user(REDACTEUR, username="agent"))
     return staff
 
 

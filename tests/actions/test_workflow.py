@@ -229,8 +229,8 @@ def test_an_archived_fiche_leaves_the_lists_but_its_page_answers_with_a_banner(c
     assert "Ancienne action" not in text(client.get("/"))  # nor in the home page's totals
 
 
-def test_staff_see_drafts_and_fiches_in_review_with_a_badge(client):
-    client.force_login(staff_user(LECTEUR))
+def test_editors_see_drafts_and_fiches_in_review_with_a_badge(client):
+    client.force_login(staff_user(REDACTEUR))
     brouillon = FicheActionFactory(titre="Idée de fiche", etat=Etat.BROUILLON)
     FicheActionFactory(titre="Fiche à relire", etat=Etat.EN_RELECTURE)
     FicheActionFactory(titre="Fiche rangée", etat=Etat.ARCHIVEE)

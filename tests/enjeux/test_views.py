@@ -6,6 +6,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from actions.models import Role
+from actions.roles import REDACTEUR
 from tests.factories import (
     ContratFactory,
     EnjeuFactory,
@@ -14,6 +15,7 @@ from tests.factories import (
     OrientationFactory,
     ParticipationFactory,
     make_fiches,
+    staff_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -209,8 +211,8 @@ def test_totals_per_enjeu_match_a_count_by_hand(client, two_enjeux):
     assert (page.context["total"].nombre, page.context["total"].budget) == expected["8"]
 
 
-def test_staff_totals_count_the_drafts(client, two_enjeux, django_user_model):
-    client.force_login(django_user_model.objects.create_user("agent", is_staff=True))
+def test_editors_totals_count_the_drafts(client, two_enjeux):
+    client.force_login(staff_user(REDACTEUR, username="agent"))
     expected = {
         "7": (4, Decimal("285549")),
         "7.2": (1, Decimal("34000")),
