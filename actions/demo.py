@@ -195,7 +195,7 @@ class DemoSummary:
 def _referential() -> tuple[Contrat, list[Orientation], list[Enjeu]]:
     """The current contract, its numbered orientations and its enjeux; the recap's referential
     is created first when the database has no contract yet."""
-    from .recap import CONTRAT, ENJEUX, ORIENTATIONS
+    from .seed.curated.referential import CONTRAT, ENJEUX, ORIENTATIONS
 
     contrat = Contrat.objects.order_by("pk").first()
     if contrat is None:
@@ -339,8 +339,9 @@ def _budget(rng: random.Random) -> list[dict]:
 
 
 def budget_text(lines: list[dict]) -> str:
-    """The budget cell as the recap writes it, readable back by `actions.recap.parse_budget`:
-    '250 550 €', '2 000 €\\nPar an sur 6 ans', '15 000 €\\nsur 6 ans'."""
+    """The budget cell as the recap writes it, readable back by
+    `actions.seed.budget_cell.parse_budget`: '250 550 €', '2 000 €\\nPar an sur 6 ans',
+    '15 000 €\\nsur 6 ans'."""
     parts = []
     for line in lines:
         parts.append(format_euros(line["montant"]))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from actions.demo import budget_text
 from actions.models import Periodicite
-from actions.recap import BudgetLine, parse_budget
+from actions.seed.budget_cell import BudgetLine, parse_budget
 from contrat.formats import NBSP, format_euros
 
 NNBSP = "\u202f"  # narrow no-break space: what some tools write between thousands

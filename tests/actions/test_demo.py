@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from actions.models import FicheAction, LigneBudget, Participation, Role, SousAction
-from actions.recap import parse_budget
+from actions.seed.budget_cell import parse_budget
 from structures.models import Structure
 
 pytestmark = pytest.mark.django_db

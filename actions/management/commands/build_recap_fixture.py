@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from actions.recap import FIXTURE_PATH, SOURCE_PATH, build_recap_fixture
+from actions.seed.fixture import FIXTURE_PATH, build_recap_fixture
+from actions.seed.source import SOURCE_PATH
 
 
 class Command(BaseCommand):

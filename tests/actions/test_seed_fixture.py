@@ -1,4 +1,4 @@
-"""The recap fixture against its source text: every cell, budget, link and structure kept."""
+"""fixtures/recap.json against its source text: every cell, budget, link and structure kept."""
 
 import re
 import unicodedata
@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from actions.models import FicheAction, NatureSousAction, Participation, Periodicite, Role
-from actions.recap import parse_budget
+from actions.seed.budget_cell import parse_budget
 from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Nature, Structure
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 SOURCE = Path(settings.BASE_DIR) / "fixtures" / "source" / "recap.txt"
 
 
-# --- an independent reading of the source, deliberately not actions.recap's splitter
+# --- an independent reading of the source, deliberately not actions.seed.source's splitter
 
 
 def source_text() -> str:
