@@ -11,7 +11,7 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from actions import services
-from actions.admin import FicheActionAdminForm
+from actions.admin.fiches import FicheActionAdminForm
 from actions.models import Etat, FicheAction, LigneBudget, Role
 from actions.resources import FicheActionResource
 from actions.roles import CONTRIBUTEUR, REDACTEUR
