@@ -158,6 +158,14 @@ class FicheActionAdmin(FicheHistoryAdminMixin, FichePublicationAdminMixin, Trace
             self.message_user(request, refusal_text(refusal), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
+    def get_search_results(self, request, queryset, search_term):
+        # The portal's own search (FicheActionQuerySet.search): accents and case ignored,
+        # structures' other spellings and sub-actions included. `search_fields` stays for the
+        # search box and the autocompletes that point here.
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
+
     def has_view_permission(self, request, obj=None):
         # Also guards the history of a fiche (SimpleHistoryAdmin asks with the object).
         if not super().has_view_permission(request, obj):

@@ -250,12 +250,23 @@ def test_budget_filter(admin_client):
 
 @pytest.mark.parametrize(
     "term",
-    ["laboratoire", "veille", "Développement et d'Urbanisme", "ADUS", "Avesnois"],
+    [
+        "laboratoire",
+        "veille",
+        "Développement et d'Urbanisme",
+        "ADUS",
+        "Avesnois",
+        # The portal's search: without accents, in the sub-actions too.
+        "developpement et d'urbanisme",
+        "IDÉES",
+        "cartographie",
+    ],
 )
 def test_search_covers_title_descriptif_and_structure_names(admin_client, term):
     fiche = FicheActionFactory(
         titre="Un Laboratoire d’idées", descriptif="Une veille via Internet."
     )
+    SousActionFactory(fiche=fiche, titre="Cartographie des acteurs")
     adus = StructureFactory(
         nom="Agence de Développement et d'Urbanisme de la Sambre",
         sigle="ADUS",
