@@ -1,5 +1,6 @@
 """Spreadsheet safety shared by every export and import: formula guard, formats, upload checks."""
 
+import csv
 import io
 import zipfile
 
@@ -17,6 +18,9 @@ from import_export.formats import base_formats
 from import_export.forms import ImportForm
 from import_export.results import Result
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from contrat.formats import NBSP
 
 # A cell starting with one of these is read as a formula (or DDE payload) by Excel/LibreOffice.
 # django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (4.x) is left off: it only
@@ -30,7 +34,13 @@ _GUARDED_STARTS = (*FORMULA_TRIGGERS, "'")
 IMPORT_MAX_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", 5 * 1024 * 1024)
 # An .xlsx is a zip: refuse a small file that would inflate to gigabytes (a "zip bomb").
 IMPORT_MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
-IMPORT_MAX_ROWS = 20_000
+# What an import reads at most, counted while reading: a file past one limit is refused there,
+# before the rest is read (a small file may declare, or hold, a million rows or columns).
+IMPORT_MAX_ROWS = 20_000  # rows of data, the header and blank rows aside
+IMPORT_MAX_COLUMNS = 60  # our widest file has 17
+IMPORT_MAX_BLANK_ROWS = 1_000  # blank rows anywhere (a sheet formatted far below its table)
+IMPORT_MAX_CELLS = (IMPORT_MAX_ROWS + 1) * IMPORT_MAX_COLUMNS  # blank cells included
+EXCEL_MAX_COLUMNS = 16_384  # XFD
 
 
 def neutralise_formula(value):
@@ -65,6 +75,87 @@ def normalise_header(header) -> str:
     return "_".join(str(header).split()).lower()
 
 
+class SpreadsheetRefused(ValueError):
+    """A file refused whole, before any row is imported; the message (in French) says why."""
+
+
+def _count(number: int) -> str:
+    """20000 -> '20 000' (a no-break space), for the messages."""
+    return f"{number:,}".replace(",", NBSP)
+
+
+def too_many_rows_message() -> str:
+    return (
+        f"Le fichier compte plus de {_count(IMPORT_MAX_ROWS)} lignes ; un import en accepte "
+        f"{_count(IMPORT_MAX_ROWS)} au plus : découpez-le."
+    )
+
+
+class _ReadingBudget:
+    """What a reader has read so far; SpreadsheetRefused at the first limit passed.
+
+    Every row read counts, the blank ones too: openpyxl yields one for each row missing
+    between two rows of the file, so a cell in row 1 048 576 would otherwise be a million."""
+
+    def __init__(self):
+        self.line = 0  # the sheet's line number of the row being read
+        self.data_rows = self.blank_rows = self.cells = 0
+
+    def count(self, values: list, read: int) -> list:
+        """Count one row of `read` cells (blank ones included); returns its values up to the
+        last one filled (nothing for a blank row)."""
+        self.line += 1
+        self.cells += read
+        if self.cells > IMPORT_MAX_CELLS:
+            raise SpreadsheetRefused(
+                f"Le fichier compte plus de {_count(IMPORT_MAX_CELLS)} cellules (vides "
+                f"comprises, à la ligne {_count(self.line)}) ; un import en accepte "
+                f"{_count(IMPORT_MAX_CELLS)} au plus : supprimez les lignes et colonnes en trop, "
+                "ou découpez le fichier."
+            )
+        width = len(values)
+        while width and _is_blank(values[width - 1]):
+            width -= 1
+        if width > IMPORT_MAX_COLUMNS:
+            column = f"{_count(width)}" + (
+                f" ({get_column_letter(width)})" if width <= EXCEL_MAX_COLUMNS else ""
+            )
+            raise SpreadsheetRefused(
+                f"La ligne {_count(self.line)} a une cellule remplie dans la colonne {column} ; "
+                f"un import accepte {IMPORT_MAX_COLUMNS} colonnes au plus : supprimez les "
+                "colonnes en trop."
+            )
+        if self.line == 1:  # the headers
+            return values[:width]
+        if not width:
+            self.blank_rows += 1
+            if self.blank_rows > IMPORT_MAX_BLANK_ROWS:
+                raise SpreadsheetRefused(
+                    f"Le fichier compte plus de {_count(IMPORT_MAX_BLANK_ROWS)} lignes vides "
+                    f"(il va au moins jusqu'à la ligne {_count(self.line)}) ; un import en "
+                    f"accepte {_count(IMPORT_MAX_BLANK_ROWS)} au plus : supprimez les lignes "
+                    "vides ou mises en forme sous le tableau."
+                )
+            return []
+        self.data_rows += 1
+        if self.data_rows > IMPORT_MAX_ROWS:
+            raise SpreadsheetRefused(too_many_rows_message())
+        return values[:width]
+
+
+def _dataset(headers: list, rows: list[list], filler):
+    """A Dataset of these rows (blank ones left out) under the normalised headers, every row
+    made as wide as the widest with `filler`, the formula guard undone."""
+    width = max([len(headers), *(len(row) for row in rows)])
+    dataset = tablib.Dataset(headers=[normalise_header(h) for h in headers])
+    dataset.headers += [""] * (width - len(headers))
+    for row in rows:
+        if row:
+            cells = [restore_formula(cell) for cell in row]
+            dataset.append(cells + [filler] * (width - len(row)))
+    return dataset
+
+
 def _map_dataset(dataset, func):
     """A copy of a tablib Dataset with `func` applied to every cell, entirely blank rows dropped."""
     mapped = tablib.Dataset(headers=dataset.headers)
@@ -73,6 +164,17 @@ def _map_dataset(dataset, func):
         if not all(_is_blank(cell) for cell in row):
             mapped.append(row)
     return mapped
+
+
+def _lines(text: str):
+    """The lines of `text`, with their ends, one at a time: no copy of the whole text (as
+    io.StringIO makes, four bytes a character), no list of a million lines."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end + 1
+        yield text[start:end]
+        start = end
 
 
 class CSV(base_formats.CSV):
@@ -89,19 +191,30 @@ class CSV(base_formats.CSV):
         if isinstance(in_stream, bytes):
             in_stream = in_stream.decode(self.encoding or "utf-8-sig")
         in_stream = in_stream.removeprefix("\ufeff")
-        first_line = in_stream.split("\n", 1)[0]
+        first_line = next(_lines(in_stream), "")
         kwargs.setdefault("delimiter", max(";,\t", key=first_line.count))
-        dataset = super().create_dataset(in_stream, **kwargs)
-        dataset.headers = [normalise_header(h) for h in dataset.headers or []]
-        return _map_dataset(dataset, restore_formula)
-
-
-class SpreadsheetRefused(ValueError):
-    """A file refused whole, before any row is imported; the message (in French) says why."""
+        # Read row by row within the limits, not into a whole dataset first (tablib's way).
+        budget = _ReadingBudget()
+        headers, rows = None, []
+        for row in csv.reader(_lines(in_stream), **kwargs):
+            values = budget.count(row, len(row))
+            if headers is None:
+                headers = values
+            elif len(values) > len(headers):
+                raise SpreadsheetRefused(
+                    f"La ligne {_count(budget.line)} a plus de cellules remplies que la "
+                    f"première ligne n'a de colonnes ({len(headers)}) : vérifiez que les "
+                    "textes contenant le séparateur sont entre guillemets."
+                )
+            else:
+                rows.append(values)
+        return _dataset(headers or [], rows, filler="")
 
 
 # The formula cells named in a refusal: the rest are summed up, the message stays readable.
 FORMULA_CELLS_SHOWN = 10
+# A formula cell while reading: not blank (it counts for the row's width), then read as None.
+FORMULA = object()
 
 
 def _formula_refusal(cells: list[str]) -> str:
@@ -134,36 +247,39 @@ class XLSX(base_formats.XLSX):
         # Not data_only: a formula cell must be seen as one, not as its (maybe missing) value.
         workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=False)
         try:
-            rows = workbook.active.rows
-            dataset = tablib.Dataset()
+            sheet = workbook.active
+            # Read-only openpyxl pads every row to the width the file declares (A1:XFD1048576
+            # takes a 1.6 KB file to gigabytes): each row is read as wide as its own cells.
+            sheet.reset_dimensions()
+            budget = _ReadingBudget()
             formulas = []
-            header_cells = next(rows, ())
-            headers = []
-            for cell in header_cells:
-                if cell.data_type == "f":
-                    formulas.append(f"{cell.coordinate} (en-tête)")
-                    headers.append(None)
-                else:
-                    headers.append(cell.value)
-            dataset.headers = [normalise_header(h) for h in headers]
-            for row in rows:
+            headers, rows = None, []
+            for cells in sheet.rows:
                 values = []
-                for index, cell in enumerate(row):
+                for index, cell in enumerate(cells):
                     if cell.data_type == "f":
-                        header = headers[index] if index < len(headers) else None
-                        label = " ".join(str(header).split()) if header is not None else ""
-                        formulas.append(
-                            f"{cell.coordinate} ({label})" if label else cell.coordinate
-                        )
-                        values.append(None)
+                        if headers is None:
+                            formulas.append(f"{cell.coordinate} (en-tête)")
+                        else:
+                            header = headers[index] if index < len(headers) else None
+                            label = " ".join(str(header).split()) if header is not None else ""
+                            formulas.append(
+                                f"{cell.coordinate} ({label})" if label else cell.coordinate
+                            )
+                        values.append(FORMULA)
                     else:
                         values.append(cell.value)
-                dataset.append(values)
+                values = budget.count(values, len(cells))
+                values = [None if value is FORMULA else value for value in values]
+                if headers is None:
+                    headers = values
+                else:
+                    rows.append(values)
         finally:
             workbook.close()
         if formulas:
             raise SpreadsheetRefused(_formula_refusal(formulas))
-        return _map_dataset(dataset, restore_formula)
+        return _dataset(headers or [], rows, filler=None)
 
 
 IMPORT_FORMATS = [CSV, XLSX]
@@ -271,11 +387,8 @@ class AtomicImportMixin:
 
     def dataset_errors(self, dataset) -> list[str]:
         errors = self.header_errors(dataset.headers or [])
-        if len(dataset) > IMPORT_MAX_ROWS:
-            errors.append(
-                f"Le fichier compte {len(dataset)} lignes ; un import en accepte "
-                f"{IMPORT_MAX_ROWS} au plus : découpez-le."
-            )
+        if len(dataset) > IMPORT_MAX_ROWS:  # our formats refuse it while reading already
+            errors.append(too_many_rows_message())
         return errors
 
 
@@ -355,13 +468,6 @@ class SpreadsheetImportForm(ImportForm):
                     "correspond."
                 }
             ) from None
-        if len(dataset) > IMPORT_MAX_ROWS:
-            raise forms.ValidationError(
-                {
-                    "import_file": f"Le fichier compte {len(dataset)} lignes ; un import en "
-                    f"accepte {IMPORT_MAX_ROWS} au plus : découpez-le."
-                }
-            )
         return dataset
 
     @staticmethod
