@@ -1,7 +1,15 @@
 """App config for fiches actions."""
 
 from django.apps import AppConfig
+from django.core.management import call_command
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
+
+
+def create_cache_tables(using="default", **kwargs):
+    """The DatabaseCache tables of settings.CACHES, made by every `migrate` (deployments, CI,
+    the test databases) rather than by a step to remember; nothing to do for Redis."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class ActionsConfig(AppConfig):
@@ -9,7 +17,13 @@ class ActionsConfig(AppConfig):
     verbose_name = "Fiches actions"
 
     def ready(self):
+        from contrat.dataversion import connect_receivers
+
         from .querysets import register_sqlite_functions
 
         # SQLite has no CONTRAT_FOLD: give every new connection the Python one the search uses.
         connection_created.connect(register_sqlite_functions, dispatch_uid="actions_fold")
+        # Every write to the fiches, structures and referential changes the data version, the
+        # key of the cached downloads (contrat/dataversion.py).
+        connect_receivers()
+        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="actions_cache_tables")

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
+from contrat.dataversion import data_version_bump
 from contrat.formats import format_euros
 from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Nature, Structure
@@ -502,6 +503,7 @@ def demo_generate(*, fiches: int, seed: int, structures: int | None = None) -> D
     for child, parent in children:
         child.parent_id = parent.pk
     SousAction.objects.bulk_create([child for child, _parent in children], batch_size=2000)
+    data_version_bump()  # bulk_create sends no signal: cached downloads would not know
 
     summary.fiches = len(rows)
     summary.participations = len(participations)

@@ -6,10 +6,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
 from enjeux.querysets import current_contrat
 from enjeux.views import ContratMixin
 
@@ -109,10 +111,13 @@ class FicheDetailView(ContratMixin, DetailView):
 # --- Exports: the list's fiches (same FilterSet, same order) as PDF, XLSX, CSV, JSON ---------
 
 
+@method_decorator(throttled, name="dispatch")
 class FicheExportView(View):
     """One download of the fiches `/actions/?…` shows for the same query string; the builder
-    (in exports.py / pdf.py) makes the bytes, the view only wraps them."""
+    (in exports.py / pdf.py) makes the bytes, the view only wraps them. Throttled, and built
+    once per query and data version (contrat/downloads.py)."""
 
+    kind = ""  # names the download in its cache key
     content_type = "application/octet-stream"
     filename = "fiches-actions"
     extension = ""
@@ -130,7 +135,18 @@ class FicheExportView(View):
         return self.download(filterset)
 
     def download(self, filterset):
-        content = self.build(filterset.qs, filterset)
+        # The filters alone make the content: other parameters (page, junk) share its build.
+        params = [
+            (name, value)
+            for name in filterset.filters
+            for value in self.request.GET.getlist(name)
+            if value
+        ]
+        key = download_key(self.kind, self.request, params)
+        try:
+            content = cached_render(key, lambda: self.build(filterset.qs, filterset))
+        except RenderBusy:
+            return busy_response()
         response = HttpResponse(content, content_type=self.content_type)
         day = timezone.localdate().isoformat()
         response["Content-Disposition"] = (
@@ -142,6 +158,7 @@ class FicheExportView(View):
 
 
 class RecapPdfView(FicheExportView):
+    kind = "recap-pdf"
     content_type = "application/pdf"
     filename = "recapitulatif-fiches-actions"
     extension = "pdf"
@@ -169,6 +186,7 @@ class RecapPdfView(FicheExportView):
 
 
 class RecapXlsxView(FicheExportView):
+    kind = "recap-xlsx"
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     filename = "recapitulatif-fiches-actions"
     extension = "xlsx"
@@ -178,6 +196,7 @@ class RecapXlsxView(FicheExportView):
 
 
 class ActionsCsvView(FicheExportView):
+    kind = "actions-csv"
     content_type = "text/csv; charset=utf-8"
     extension = "csv"
 
@@ -186,6 +205,7 @@ class ActionsCsvView(FicheExportView):
 
 
 class ActionsJsonView(FicheExportView):
+    kind = "actions-json"
     content_type = "application/json; charset=utf-8"
     extension = "json"
 
@@ -193,14 +213,21 @@ class ActionsJsonView(FicheExportView):
         return build_actions_json(fiches)
 
 
+@method_decorator(throttled, name="dispatch")
 class FichePdfView(View):
-    """One fiche as a printable PDF; a draft is a 404 for whoever may not see it."""
+    """One fiche as a printable PDF; a draft is a 404 for whoever may not see it. Throttled and
+    cached like the exports."""
 
     def get(self, request, slug):
+        key = download_key("fiche-pdf", request, [("slug", slug)])
         fiche = get_object_or_404(
             FicheAction.objects.reachable_by(request.user).for_detail(), slug=slug
         )
-        response = HttpResponse(build_fiche_pdf(fiche), content_type="application/pdf")
+        try:
+            content = cached_render(key, lambda: build_fiche_pdf(fiche))
+        except RenderBusy:
+            return busy_response()
+        response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="fiche-action-{fiche.slug}.pdf"'
         patch_cache_control(response, private=True, no_cache=True)
         return response

@@ -1,6 +1,7 @@
 """Settings shared by every environment; what differs between machines comes from it."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    # For its system checks only: the views call django_ratelimit.core (contrat/downloads.py).
+    "django_ratelimit",
     "enjeux",
     "structures",
     "actions",
@@ -188,6 +191,65 @@ AXES_CLIENT_IP_CALLABLE = "contrat.security.client_ip"
 # docs/benchmarks.md): beyond this many fiches the portal offers to filter, or the XLSX,
 # which holds any number, rather than keep a worker busy for minutes.
 RECAP_PDF_MAX_FICHES = env_int("RECAP_PDF_MAX_FICHES", 1000)
+
+# Caches shared by every gunicorn worker and machine: the data version (contrat/dataversion.py),
+# the download throttle's counters ("default") and the built downloads ("exports"). Tables of
+# the database by default, created by every `migrate` (actions/apps.py); CACHE_URL=redis://…
+# puts both in Redis instead (Django's own backend, `pip install ".[redis]"`).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": f"contrat-{alias}",
+        }
+        for alias in ("default", "exports")
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "contrat_cache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        },
+        # Few rows but large ones (a PDF of 1,000 fiches: 1.5 MiB): 200 × EXPORT_CACHE_MAX_BYTES
+        # bounds the table, the oldest third going when it is full.
+        "exports": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "contrat_cache_exports",
+            "OPTIONS": {"MAX_ENTRIES": 200},
+        },
+    }
+
+# Downloads (/actions/export/…, /actions/<slug>/fiche.pdf), contrat/downloads.py: each is built
+# once per query, audience and data version, then served from the "exports" cache for
+# EXPORT_CACHE_SECONDS (unless larger than EXPORT_CACHE_MAX_BYTES); at most
+# EXPORT_MAX_CONCURRENT_RENDERS builds at once per process (1 also keeps WeasyPrint to one thread
+# at a time) and EXPORT_MAX_MACHINE_RENDERS per machine (the other workers and cores stay for
+# the pages: docs/benchmarks.md, the burst), a request waiting EXPORT_RENDER_WAIT seconds for its
+# turn before a 503 (waiting holds a worker); and EXPORT_RATE downloads per client address (per
+# account once logged in), then a 429.
+EXPORT_CACHE_SECONDS = env_int("EXPORT_CACHE_SECONDS", 3600)
+EXPORT_CACHE_MAX_BYTES = env_int("EXPORT_CACHE_MAX_MB", 4) * 1024 * 1024
+EXPORT_MAX_CONCURRENT_RENDERS = env_int("EXPORT_MAX_CONCURRENT_RENDERS", 1)
+EXPORT_MAX_MACHINE_RENDERS = env_int("EXPORT_MAX_MACHINE_RENDERS", 1)
+EXPORT_RENDER_WAIT = env_int("EXPORT_RENDER_WAIT", 0)
+EXPORT_RATE = os.environ.get("EXPORT_RATE", "").strip() or "20/m"
+if EXPORT_RATE and not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", EXPORT_RATE):
+    raise ImproperlyConfigured(
+        f"EXPORT_RATE doit s'écrire nombre/unité, par exemple 20/m (reçu : {EXPORT_RATE!r})."
+    )
+# django-ratelimit counts per address as contrat.security.client_ip gives it (behind
+# TRUSTED_PROXY_COUNT proxies), an IPv6 client per /64 (its own default).
+RATELIMIT_IP_META_KEY = "contrat.security.client_ip"
+# django-ratelimit's checks want memcached or django-redis: E003 for the DatabaseCache, whose
+# increment is a read then a write, so that two workers counting the same address at the same
+# instant may count one hit (the test settings' LocMemCache gets E003 too), and W001 for
+# Django's own RedisCache, whose increment is atomic (INCRBY). A count a hit or two short under
+# a burst is acceptable here: nginx's limit_req (README) is the exact limit at the edge, and the
+# render slots cap the cost whatever gets through.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Imports through the admin: refuse anything larger before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -5,7 +5,12 @@ from .base import *  # noqa: F403
 SECRET_KEY = "test-only-insecure-key"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias}
+    for alias in ("default", "exports")
+}
+# The throttle test sets its own rate (tests/actions/test_downloads.py); the others download freely.
+EXPORT_RATE = None
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 # Django's test Client.login() calls authenticate() without a request, which django-axes

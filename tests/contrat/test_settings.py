@@ -104,6 +104,27 @@ def test_the_cool_off_and_the_limit_come_from_the_environment():
     assert result.stdout.split() == ["1800.0", "5", "1"], result.stderr
 
 
+def test_the_caches_and_the_download_limits_come_from_the_environment():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(*(c['BACKEND'].rsplit('.', 1)[1] for c in s.CACHES.values()), s.EXPORT_RATE, "
+        "s.EXPORT_MAX_CONCURRENT_RENDERS)"
+    )
+    result = production("-c", code, CACHE_URL="")
+    assert result.stdout.split() == ["DatabaseCache", "DatabaseCache", "20/m", "1"], result.stderr
+    result = production(
+        "-c",
+        code,
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        EXPORT_RATE="5/m",
+        EXPORT_MAX_CONCURRENT_RENDERS="2",
+    )
+    assert result.stdout.split() == ["RedisCache", "RedisCache", "5/m", "2"], result.stderr
+    result = check_deploy(EXPORT_RATE="vingt par minute")
+    assert result.returncode != 0
+    assert "EXPORT_RATE doit s'écrire nombre/unité" in result.stderr
+
+
 def test_behind_the_proxy_http_is_redirected_and_https_gets_hsts_and_secure_cookies():
     result = production("-c", PROBE, BEHIND_PROXY="true")
     assert result.returncode == 0, result.stderr
