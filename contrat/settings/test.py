@@ -11,6 +11,8 @@ CACHES = {
 }
 # The throttle test sets its own rate (tests/actions/test_downloads.py); the others download freely.
 EXPORT_RATE = None
+# django-ratelimit's E003: a LocMemCache is not shared between processes; a test runs in one.
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 # Django's test Client.login() calls authenticate() without a request, which django-axes
