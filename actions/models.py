@@ -97,6 +97,8 @@ class FicheAction(models.Model):
     # Every version, with who saved it; the orientations and enjeux cited are part of it.
     history = HistoricalRecords(
         m2m_fields=[orientations, enjeux],
+        # A restore's reason lists what came back: longer than the default 100 characters.
+        history_change_reason_field=models.TextField(null=True),
         verbose_name="version de fiche action",
         verbose_name_plural="versions de fiches actions",
     )
@@ -143,6 +145,28 @@ class FicheAction(models.Model):
             for p in self.participations.all()
             if p.role in (Role.PORTEUR, Role.CO_PORTEUR)
         ]
+
+
+class AncienSlug(models.Model):
+    """An address a fiche had before its slug changed: it still answers, with a permanent
+    redirect to the current one. Written by `services.fiche_slug_changed` only."""
+
+    fiche = models.ForeignKey(
+        FicheAction,
+        on_delete=models.CASCADE,
+        related_name="anciens_slugs",
+        verbose_name="fiche action",
+    )
+    slug = models.SlugField("ancien slug", max_length=200, unique=True)
+    remplace_le = models.DateTimeField("remplacé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "ancienne adresse de fiche"
+        verbose_name_plural = "anciennes adresses de fiches"
+        ordering = ["fiche", "-remplace_le"]
+
+    def __str__(self):
+        return self.slug
 
 
 class TransitionFiche(models.Model):

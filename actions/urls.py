@@ -12,6 +12,15 @@ urlpatterns = [
     path("export/recap.xlsx", views.RecapXlsxView.as_view(), name="recap-xlsx"),
     path("export/actions.csv", views.ActionsCsvView.as_view(), name="export-csv"),
     path("export/actions.json", views.ActionsJsonView.as_view(), name="export-json"),
-    path("<slug:slug>/", views.FicheDetailView.as_view(), name="detail"),
-    path("<slug:slug>/fiche.pdf", views.FichePdfView.as_view(), name="fiche-pdf"),
+    # A former slug of the fiche redirects to its current address (models.AncienSlug).
+    path(
+        "<slug:slug>/",
+        views.former_slugs_redirect(views.FicheDetailView.as_view()),
+        name="detail",
+    ),
+    path(
+        "<slug:slug>/fiche.pdf",
+        views.former_slugs_redirect(views.FichePdfView.as_view()),
+        name="fiche-pdf",
+    ),
 ]

@@ -1,9 +1,12 @@
 """Public pages of the fiches actions: list with filters and search, and detail."""
 
+import functools
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
@@ -231,3 +234,28 @@ class FichePdfView(View):
         response["Content-Disposition"] = f'inline; filename="fiche-action-{fiche.slug}.pdf"'
         patch_cache_control(response, private=True, no_cache=True)
         return response
+
+
+def former_slugs_redirect(view):
+    """A fiche's page or PDF asked at one of its former slugs (models.AncienSlug): a permanent
+    redirect to its current address, for whoever may see the fiche; the others get the 404.
+    Looked up only once the view found no fiche: the pages pay nothing for it."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, slug, **kwargs):
+        try:
+            return view(request, *args, slug=slug, **kwargs)
+        except Http404:
+            current = (
+                FicheAction.objects.reachable_by(request.user)
+                .filter(anciens_slugs__slug=slug)
+                .values_list("slug", flat=True)
+                .first()
+            )
+            if current is None:
+                raise
+            url = reverse(request.resolver_match.view_name, kwargs={"slug": current})
+            query = request.GET.urlencode()
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+    return wrapped

@@ -85,6 +85,40 @@ def field_changes(old_record, new_record) -> list[dict]:
     return changes
 
 
+def instance_changes(old, new, *, exclude=()) -> list[dict]:
+    """The same list as field_changes, between two instances of a model (a row as it stands
+    and as a version had it): its concrete fields, without the noise and `exclude`."""
+    changes = []
+    for field in type(new)._meta.concrete_fields:
+        if field.primary_key or field.name in NOISE_FIELDS or field.name in exclude:
+            continue
+        old_value, new_value = getattr(old, field.attname), getattr(new, field.attname)
+        if old_value == new_value:
+            continue
+        if field.is_relation:
+            old_value, new_value = related_text(field, old_value), related_text(field, new_value)
+        old_text, new_text = display_value(field, old_value), display_value(field, new_value)
+        if old_text.splitlines() == new_text.splitlines():
+            continue
+        changes.append(
+            {
+                "field": capfirst(field.verbose_name),
+                "old": old_text,
+                "new": new_text,
+                "diff": line_diff(old_text, new_text) if "\n" in old_text + new_text else None,
+            }
+        )
+    return changes
+
+
+def related_text(field, pk) -> str | None:
+    """The object a foreign key points to, as text; said so when it was deleted since."""
+    if pk is None:
+        return None
+    target = field.related_model._default_manager.filter(pk=pk).first()
+    return str(target) if target is not None else f"(objet n° {pk} supprimé depuis)"
+
+
 def line_diff(old: str, new: str):
     """A long text's changed lines: removed ones struck through, added ones underlined."""
     rows = []
@@ -167,8 +201,13 @@ class HistoryAdminMixin:
             "nouvelle_auteur": author(new),
             "changements": field_changes(old, new),
             "history_url": history_url,
+            **self.history_compare_context(request, old, new),
         }
         return render(request, self.history_compare_template, context)
+
+    def history_compare_context(self, request, old, new) -> dict:
+        """More for the comparison page (a fiche adds its rows' differences): none here."""
+        return {}
 
     # --- Restoring a version: an edit of the object as it stands today ----------------------
 

@@ -155,7 +155,8 @@ def make_fiches(count: int, *, contrat=None, **kwargs) -> list[FicheAction]:
 
 def admin_form_data(response) -> dict:
     """What the admin's add/change form in `response` would post back untouched: the main form's
-    and every inline's current values, with their management forms. Tests change one key."""
+    and every inline's current values, with their management forms (a fiche's version page:
+    its one form). Tests change one key."""
     from django import forms
 
     data = {}
@@ -174,7 +175,9 @@ def admin_form_data(response) -> dict:
             else:
                 data[bound.html_name] = "" if value is None else str(value)
 
-    add(response.context["adminform"].form)
+    # A fiche's version page has one small form (the version it replaces), no adminform.
+    admin_form = response.context.get("adminform")
+    add(admin_form.form if admin_form is not None else response.context["form"])
     # A version's page (django-simple-history's revert form) has no inlines.
     for inline in response.context.get("inline_admin_formsets") or []:
         add(inline.formset.management_form)

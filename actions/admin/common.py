@@ -12,6 +12,10 @@ WITHDRAWN_MESSAGE = (
 
 
 def refusal_text(error) -> str:
+    """A refusal as a message. A stale save's says what changed meanwhile as a list: its HTML,
+    escaped part by part (actions/services/versions.py), goes through as it is."""
+    if getattr(error, "html", None):
+        return error.html
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or "Vous n'avez pas le droit de faire cela."

@@ -34,17 +34,6 @@ class FicheActionAdminForm(forms.ModelForm):
         error_messages={"invalid": "Version de fiche illisible : rechargez la page."},
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        record = getattr(self.instance, "_history", None)
-        if record is not None and not self.is_bound:
-            # Restoring an earlier version (django-simple-history's form): offer the
-            # orientations and enjeux the fiche cited then, not today's, and check the
-            # restoration against today's version, not the old one's.
-            self.initial["orientations"] = [row.orientation_id for row in record.orientations.all()]
-            self.initial["enjeux"] = [row.enjeu_id for row in record.enjeux.all()]
-            self.initial["version"] = current_version(self.instance.pk)
-
     def clean(self):
         cleaned = super().clean()
         current = current_version(self.instance.pk)
@@ -55,7 +44,8 @@ class FicheActionAdminForm(forms.ModelForm):
             )
         if current is not None and cleaned.get("version") != current:
             # The friendly case: someone saved meanwhile, the form comes back with the user's
-            # input and what changed. save_model checks again, atomically.
+            # input and the list of what changed (HTML, escaped part by part). save_model
+            # checks again, atomically.
             raise ValidationError(
                 services.stale_message(
                     fiche_id=self.instance.pk, version=cleaned.get("version") or 0
@@ -137,19 +127,41 @@ class FicheActionAdmin(FicheHistoryAdminMixin, FichePublicationAdminMixin, Trace
         # a contributor reaches only its structures' fiches, whatever the URL it types.
         return scope_fiches(request.user, super().get_queryset(request).for_listing())
 
+    # The fiche's address and its place in the recap are the editors': a contributor edits
+    # the content. Read only for them, a value they post is ignored.
+    EDITORS_FIELDS = ["slug", "ordre"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if is_scoped(request.user):
+            readonly += [name for name in self.EDITORS_FIELDS if name not in readonly]
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # A read-only slug is not in the form: nothing to fill in from the title.
+        if is_scoped(request.user):
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
     # --- Concurrent edits: a version checked on save --------------------------------------------
 
     def save_model(self, request, obj, form, change):
         # A conditional UPDATE of the version, in the admin's transaction: if someone saved since
         # the form was opened, nothing is written (changeform_view reports it).
+        former = ""
         if change:
+            # Loaded without history (a plain loaddata, demo data): a first version of the
+            # fiche and its rows as they stand, so that this change can be undone.
+            services.history_baseline(fiche_ids=[obj.pk])
             services.fiche_claim_version(fiche=obj, expected=form.cleaned_data.get("version"))
-            # The publication state changes only through the workflow: the form shows it read
-            # only, but a restored version carries the state it had then. Today's stays.
-            obj.etat = FicheAction.objects.values_list("etat", flat=True).get(pk=obj.pk)
+            # The publication state changes only through the workflow: the form shows it
+            # read only, and what was posted for it is not trusted. Today's stays.
+            former, obj.etat = FicheAction.objects.values_list("slug", "etat").get(pk=obj.pk)
         else:
             obj.version = 1
         super().save_model(request, obj, form, change)
+        # The former address keeps answering, with a redirect to the new one.
+        services.fiche_slug_changed(fiche=obj, former=former)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

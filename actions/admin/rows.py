@@ -55,22 +55,24 @@ class FicheRowsAdminMixin:
         return super().has_restore_permission(request, current, version)
 
     # --- A row written here is an edit of its fiche: see services.fiche_rows_edited ---------
+    # The fiche takes its new version before the row is written, as its own form does: the
+    # row's version then belongs to it (actions/history.py, version_end).
 
     def save_model(self, request, obj, form, change):
         before = type(obj).objects.filter(pk=obj.pk).values_list("fiche_id", flat=True).first()
-        super().save_model(request, obj, form, change)
         self._fiches_edited(request, {before, obj.fiche_id} - {None})
+        super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
         self._fiches_edited(request, {obj.fiche_id})
+        super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        fiche_ids = set(queryset.values_list("fiche_id", flat=True))
+        self._fiches_edited(request, set(queryset.values_list("fiche_id", flat=True)))
         super().delete_queryset(request, queryset)
-        self._fiches_edited(request, fiche_ids)
 
     def _fiches_edited(self, request, fiche_ids):
+        services.history_baseline(fiche_ids=fiche_ids)
         if services.fiche_rows_edited(fiche_ids=fiche_ids, user=request.user):
             self.message_user(request, WITHDRAWN_MESSAGE, messages.WARNING)
 

@@ -3,7 +3,6 @@ fiche's transitions."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 
 from ..models import Etat, FicheAction, TransitionFiche
 from ..permissions import can_publish
@@ -84,13 +83,25 @@ def fiche_withdraw_after_edit(*, fiche: FicheAction, user) -> TransitionFiche | 
     )
 
 
+ROWS_EDITED_REASON = "Participations, lignes de budget ou sous-actions modifiées"
+
+
 @transaction.atomic
 def fiche_rows_edited(*, fiche_ids, user) -> list[FicheAction]:
-    """Participations, budget lines or sub-actions of these fiches were written outside the
+    """Participations, budget lines or sub-actions of these fiches are being written outside the
     fiche's form (their own admin page, a restore of one of them): each fiche takes a new
     version, so that a form opened before is refused instead of putting the old rows back, and
     a published one changed by someone who may not publish leaves the portal, as when edited
-    through its form. Returns the fiches withdrawn."""
-    FicheAction.objects.filter(pk__in=fiche_ids).update(version=F("version") + 1)
-    published = FicheAction.objects.filter(pk__in=fiche_ids, etat=Etat.PUBLIEE)
-    return [fiche for fiche in published if fiche_withdraw_after_edit(fiche=fiche, user=user)]
+    through its form. Returns the fiches withdrawn.
+
+    Call it before writing the rows: the fiche's version is recorded first, as the fiche's form
+    does, so that the rows' versions belong to it (actions/history.py, version_end)."""
+    withdrawn = []
+    for fiche in FicheAction.objects.select_for_update().filter(pk__in=fiche_ids).order_by("pk"):
+        fiche.version += 1
+        fiche._history_user = user if user.is_authenticated else None
+        fiche._change_reason = ROWS_EDITED_REASON
+        fiche.save(update_fields=["version", "modifie_le"])
+        if fiche_withdraw_after_edit(fiche=fiche, user=user):
+            withdrawn.append(fiche)
+    return withdrawn

@@ -4,6 +4,7 @@ and nothing of it is written."""
 import html
 import re
 import threading
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -15,6 +16,7 @@ from actions.admin.fiches import FicheActionAdminForm
 from actions.models import Etat, FicheAction, LigneBudget, Role
 from actions.resources import FicheActionResource
 from actions.roles import CONTRIBUTEUR, REDACTEUR
+from contrat.formats import NBSP, format_euros
 from contrat.spreadsheets import CSV
 from tests.factories import (
     FicheActionFactory,
@@ -235,7 +237,11 @@ def test_a_budget_line_edited_on_its_own_page_makes_an_open_fiche_form_stale(
 
     page = text(response)
     assert "modifiée par quelqu'un d'autre depuis que vous l'avez ouverte" in page
-    assert "Bruno Petit (bruno) a modifié : ligne de budget" in page
+    assert (
+        "Bruno Petit (bruno) a modifié la ligne de budget « 20 000 € » : "
+        "Montant (€) (« 20 000 € » → « 18 000 € »)"
+    ) in page.replace(NBSP, " ")
+    assert "a ajouté" not in page  # the line was there when Alice opened the form
     ligne.refresh_from_db()
     fiche.refresh_from_db()
     assert ligne.montant == 18000  # Bruno's amount stays: Alice's stale inline did not win
@@ -288,3 +294,70 @@ def test_a_contributor_changing_a_published_fiches_line_on_its_own_page_withdraw
 def open_form_at(client, user, url) -> dict:
     client.force_login(user)
     return admin_form_data(client.get(url))
+
+
+# --- What the refusal lists ---------------------------------------------------------------------
+
+
+def stale_items(response) -> list[str]:
+    """The items of the refusal's list of what changed meanwhile."""
+    page = text(response)
+    listed = re.search(r'<ul class="stale-changes">(.*?)</ul>', page)
+    assert listed, "no list of changes in the refusal"
+    return [item.replace(NBSP, " ") for item in re.findall(r"<li>(.*?)</li>", listed.group(1))]
+
+
+def test_a_seeded_fiches_refusal_lists_only_what_changed_after_the_form_was_opened(
+    client, alice, bruno
+):
+    """The seed writes the fiche's first version, then its rows': their versions are a few
+    milliseconds younger than the fiche's, yet there before any form was opened."""
+    services.recap_seed()
+    fiche = FicheAction.objects.get(titre="Maison de l’alimentation")
+    ligne = fiche.lignes_budget.get()
+    form_alice = open_form(client, alice, fiche)
+    form_bruno = open_form(client, bruno, fiche)
+    index = next(k.split("-")[1] for k, v in form_bruno.items() if v == str(ligne.pk))
+    form_bruno[f"lignes_budget-{index}-montant"] = "348000"
+    form_bruno["titre"] = "Maison de l’alimentation durable"
+    assert client.post(change_url(fiche), form_bruno).status_code == 302
+
+    client.force_login(alice)
+    form_alice["descriptif"] = "Le texte d'Alice."
+    response = client.post(change_url(fiche), form_alice)
+
+    assert "chargement de données" not in text(response)
+    old, new = (format_euros(Decimal(a)).replace(NBSP, " ") for a in ("350000", "348000"))
+    items = stale_items(response)
+    assert len(items) == 2, items
+    assert items[0].endswith(
+        "Bruno Petit (bruno) a modifié Titre "
+        "(« Maison de l’alimentation » → « Maison de l’alimentation durable »)"
+    )
+    assert items[1].startswith("le ")
+    assert items[1].endswith(
+        f"Bruno Petit (bruno) a modifié la ligne de budget « {old} » : "
+        f"Montant (€) (« {old} » → « {new} »)"
+    )
+
+
+def test_a_refusal_past_the_form_check_is_a_list_in_the_message_too(client, fiche, alice, bruno):
+    form_bruno = open_form(client, bruno, fiche)
+    form_bruno["titre"] = "Le <titre> de Bruno"
+    form_alice = open_form(client, alice, fiche)
+    form_alice["titre"] = "Le <titre> d'Alice"
+    client.post(change_url(fiche), form_alice)
+
+    client.force_login(bruno)
+    with mock.patch.object(FicheActionAdminForm, "clean", lambda form: form.cleaned_data):
+        response = client.post(change_url(fiche), form_bruno, follow=True)
+
+    page = response.content.decode()
+    assert '<ul class="stale-changes"><li>' in page  # a list, not one paragraph
+    assert "&lt;titre&gt; d&#x27;Alice" in page  # what people typed is escaped
+    assert "<titre>" not in page
+    [item] = stale_items(response)
+    assert item.endswith(
+        "Alice Martin (alice) a modifié Titre (« Maison de l'alimentation » → "
+        "« Le <titre> d'Alice »)"
+    )
