@@ -14,6 +14,7 @@ from contrat.formats import format_euros
 from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Structure
 
+from .budget import fiche_total, ligne_total
 from .querysets import FicheActionQuerySet
 
 
@@ -133,10 +134,7 @@ class FicheAction(models.Model):
         """Sum of the budget lines; None when the fiche has no budget (which is not 0 €)."""
         if hasattr(self, "budget_total_sql"):
             return self.budget_total_sql
-        lignes = list(self.lignes_budget.all())
-        if not lignes:
-            return None
-        return sum((ligne.total for ligne in lignes), Decimal(0))
+        return fiche_total(self.lignes_budget.all())
 
     @property
     def porteurs(self) -> list[Structure]:
@@ -321,9 +319,7 @@ class LigneBudget(models.Model):
 
     @property
     def total(self) -> Decimal:
-        if self.periodicite == Periodicite.ANNUEL:
-            return self.montant * (self.nombre_annees or 0)
-        return self.montant
+        return ligne_total(self)
 
     @property
     def libelle(self) -> str:

@@ -12,12 +12,12 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from .exports import (
+from .recap import (
     MULTI_ENJEU_NOTE,
+    PDF_COLUMNS,
     RECAP_TITLE,
     SANS_BUDGET_NOTE,
-    EnjeuSubtotals,
-    Totals,
+    RecapBilans,
     cited_enjeux,
     contrat_for,
     generated_label,
@@ -25,10 +25,9 @@ from .exports import (
 )
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
-# Characters a line holds in each recap column (A4 landscape, 9 pt), and the lines a page holds
-# under the repeated header: a row taller than that has to break across pages anyway, and
-# keeping it whole would only push it to the next page and leave a blank one behind.
-RECAP_COLUMN_CHARS = {"titre": 20, "descriptif": 60, "enjeu": 22, "budget": 21, "structure": 28}
+# The lines a recap page holds under the repeated header (A4 landscape, 9 pt): a row taller
+# than that has to break across pages anyway, and keeping it whole would only push it to the
+# next page and leave a blank one behind.
 RECAP_PAGE_LINES = 34
 # Tagged PDF (structure tree, /Lang, title in the window bar) for screen readers.
 PDF_OPTIONS = {"pdf_tags": True, "pdf_variant": "pdf/ua-1"}
@@ -98,17 +97,11 @@ class LocalOnlyFetcher(URLFetcher):
 
 
 def estimated_lines(row) -> int:
-    """How many lines the recap row's tallest cell takes, roughly."""
-    cells = {
-        "titre": row.titre,
-        "descriptif": row.descriptif,
-        "enjeu": row.enjeu,
-        "budget": row.budget,
-        "structure": row.structure,
-    }
+    """How many lines the recap row's tallest cell takes, roughly (its column's `pdf_chars`
+    characters a line)."""
     return max(
-        sum(max(1, math.ceil(len(line) / RECAP_COLUMN_CHARS[name])) for line in text.split("\n"))
-        for name, text in cells.items()
+        sum(max(1, math.ceil(len(line) / column.pdf_chars)) for line in text.split("\n"))
+        for column, text in row.pdf_cells
     )
 
 
@@ -121,12 +114,10 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
     """The recap table of these fiches, in this order: A4 landscape, totals, subtotals."""
     contrat = contrat or contrat_for(queryset)
-    totals = Totals()
-    subtotals = EnjeuSubtotals()
+    bilans = RecapBilans()
     rows = []
     for row in recap_rows(queryset):
-        totals.add(row.budget_total)
-        subtotals.add(row)
+        bilans.add(row)
         row.may_split = estimated_lines(row) > RECAP_PAGE_LINES
         rows.append(row)
     context = {
@@ -134,9 +125,10 @@ def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
         "title": RECAP_TITLE,
         "generated": generated_label(now),
         "filters": list(filters),
+        "columns": PDF_COLUMNS,
         "rows": rows,
-        "totals": totals,
-        "subtotals": subtotals.rows(),
+        "totals": bilans.total,
+        "subtotals": bilans.subtotals(),
         "multi_enjeu_note": MULTI_ENJEU_NOTE,
         "sans_budget_note": SANS_BUDGET_NOTE,
     }

@@ -22,6 +22,7 @@ from structures.resources import (
 )
 
 from .models import Etat, FicheAction, LigneBudget, Participation, Periodicite, Role, Statut
+from .recap import FIGURES
 from .services import StaleFicheError, fiche_claim_version, history_record_import
 
 EXPORT_CHUNK_SIZE = 1000
@@ -330,22 +331,11 @@ class ComputedField(fields.Field):
         return self.compute(instance)
 
 
-def budget_total(lignes) -> Decimal | None:
-    """The lines' totals added up; None without a line (no budget, which is not 0 €)."""
-    lignes = list(lignes)
-    return sum((ligne.total for ligne in lignes), Decimal(0)) if lignes else None
-
-
-def yearly_amount(lignes) -> Decimal | None:
-    """The yearly amounts of the 'par an' lines, added; None without such a line."""
-    annuels = [ligne.montant for ligne in lignes if ligne.periodicite == Periodicite.ANNUEL]
-    return sum(annuels, Decimal(0)) if annuels else None
-
-
-def longest_duration(lignes) -> int | None:
-    """The longest duration the budget lines give; None when none gives one."""
-    durees = [ligne.nombre_annees for ligne in lignes if ligne.nombre_annees]
-    return max(durees) if durees else None
+def figure_field(key: str) -> ComputedField:
+    """The recap's figure `key` (its column spec, actions/recap.py) as the export-only column of
+    that name, computed from the fiche's budget lines as the recap computes it."""
+    of_lignes = FIGURES[key].of_lignes
+    return ComputedField(lambda fiche: of_lignes(fiche.lignes_budget.all()), column_name=key)
 
 
 def text_field(name):
@@ -379,13 +369,9 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
     lignes_budget = fields.Field(
         attribute="lignes_budget", column_name="lignes_budget", widget=LignesBudgetWidget()
     )
-    budget_total = ComputedField(lambda fiche: fiche.budget_total, column_name="budget_total")
-    montant_annuel = ComputedField(
-        lambda fiche: yearly_amount(fiche.lignes_budget.all()), column_name="montant_annuel"
-    )
-    nombre_annees = ComputedField(
-        lambda fiche: longest_duration(fiche.lignes_budget.all()), column_name="nombre_annees"
-    )
+    budget_total = figure_field("budget_total")
+    montant_annuel = figure_field("montant_annuel")
+    nombre_annees = figure_field("nombre_annees")
     structure_texte = text_field("structure_texte")
     structures = fields.Field(
         attribute="participations", column_name="structures", widget=ParticipationsWidget()

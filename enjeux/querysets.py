@@ -1,10 +1,9 @@
 """Reads for the contract's pages: the current contract and fiche totals per enjeu/orientation."""
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+
+from contrat.bilan import Bilan
 
 from .models import Contrat, Enjeu, Orientation
 
@@ -14,22 +13,10 @@ def current_contrat() -> Contrat | None:
     return Contrat.objects.order_by("pk").first()
 
 
-@dataclass
-class Bilan:
-    """How many fiches and how much budget; `budget` stays None while no fiche has one."""
-
-    nombre: int = 0
-    budget: Decimal | None = None
-
-    def add(self, fiche) -> None:
-        self.nombre += 1
-        if fiche.budget_total is not None:
-            self.budget = (self.budget or Decimal(0)) + fiche.budget_total
-
-
 def _bilan_annotations(fiches) -> dict:
     """SQL for `bilan_nombre` and `bilan_budget`: how many of `fiches` (already narrowed to
-    the outer row) and the sum of their budgets, NULL while none has a budget.
+    the outer row) and the sum of their budgets, NULL while none has a budget; not how many
+    have none (one more subquery per row, for a number the page does not show).
     `fiches` all belong to one contract, so grouping by it makes exactly one group."""
     grouped = fiches.bilans("contrat")
     return {
@@ -73,7 +60,7 @@ def with_bilans(enjeux, fiches):
 
 
 def _set_bilan(item) -> None:
-    item.bilan = Bilan(item.bilan_nombre, item.bilan_budget)
+    item.bilan = Bilan(nombre=item.bilan_nombre, budget=item.bilan_budget, sans_budget=None)
 
 
 def attach_bilans(enjeu: Enjeu) -> Enjeu:
@@ -88,7 +75,7 @@ def orientation_bilans(fiches) -> dict[int, Bilan]:
     """{orientation id: bilan of the `fiches` citing it}, for every orientation at once: one
     GROUP BY over the fiche-orientation pairs, each pair joined to its fiche's budget lines."""
     rows = fiches.filter(orientations__isnull=False).bilans("orientations")
-    return {row["orientations"]: Bilan(row["nombre"], row["budget"]) for row in rows}
+    return {row["orientations"]: Bilan.from_row(row) for row in rows}
 
 
 def _enjeu_bilans(fiches) -> dict[int, Bilan]:
@@ -115,11 +102,9 @@ def _enjeu_bilans(fiches) -> dict[int, Bilan]:
         directe_seulement.bilans("enjeux"), all=True
     )
     bilans: dict[int, Bilan] = {}
-    for enjeu_id, nombre, budget in rows.values_list("orientations__enjeu", "nombre", "budget"):
-        total = bilans.setdefault(enjeu_id, Bilan())
-        total.nombre += nombre
-        if budget is not None:
-            total.budget = (total.budget or Decimal(0)) + budget
+    for row in rows.values("orientations__enjeu", "nombre", "sans_budget", "budget"):
+        enjeu_id = row["orientations__enjeu"]
+        bilans[enjeu_id] = bilans.get(enjeu_id, Bilan()) + Bilan.from_row(row)
     return bilans
 
 
@@ -144,7 +129,7 @@ def enjeux_with_bilans(contrat: Contrat, fiches) -> tuple[list[Enjeu], list[Orie
     for orientation in sans_enjeu:
         orientation.bilan = par_orientation.get(orientation.pk, Bilan())
     # An orientation without enjeu only matters where it leads to fiches the visitor may see.
-    return enjeux, [o for o in sans_enjeu if o.bilan.nombre], Bilan(**fiches.totals())
+    return enjeux, [o for o in sans_enjeu if o.bilan.nombre], fiches.bilan()
 
 
 def current_enjeux():

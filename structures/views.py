@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.views.generic import DetailView, ListView
 
 from contrat.text import french_sort_key
-from enjeux.querysets import Bilan
 from enjeux.views import ContratMixin
 
 from .models import Structure
@@ -60,8 +59,8 @@ class StructureDetailView(ContratMixin, DetailView):
             return context
         structure = self.object
         siennes = fiches.for_structure(structure)
-        # The totals of each role group and of all its fiches (for the pages), in one query.
-        bilans = siennes.totals_by(
+        # The bilans of each role group and of all its fiches (for the pages), in one query.
+        bilans = siennes.bilans_of(
             toutes=Q(),
             **{
                 key: Q(pk__in=fiches.for_structure(structure, roles=roles).values("pk"))
@@ -72,14 +71,14 @@ class StructureDetailView(ContratMixin, DetailView):
             {
                 "key": key,
                 "label": label,
-                "bilan": Bilan(**bilans[key]),
+                "bilan": bilans[key],
                 "roles": set(roles),
                 "fiches": [],
             }
             for key, label, roles in ROLE_GROUPS
         ]
         paginator = Paginator(siennes.for_listing().sorted_by("ordre"), self.paginate_by)
-        paginator.__dict__["count"] = bilans["toutes"]["nombre"]  # counted already
+        paginator.__dict__["count"] = bilans["toutes"].nombre  # counted already
         page = paginator.get_page(self.request.GET.get("page"))
         for fiche in page.object_list:
             own_roles = {
