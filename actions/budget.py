@@ -9,8 +9,9 @@ from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 
 from contrat.bilan import Bilan
 
+from .choices import Periodicite
+
 __all__ = [
-    "ANNUEL",
     "BUDGET_FIELD",
     "Bilan",
     "bilan_aggregates",
@@ -22,13 +23,11 @@ __all__ = [
 ]
 
 BUDGET_FIELD = DecimalField(max_digits=14, decimal_places=2)
-# `Periodicite.ANNUEL`: models.py imports this module, so the value is spelled out here.
-ANNUEL = "annuel"
 
 
 def ligne_total(ligne) -> Decimal:
     """A budget line's total: its amount, times its years when it is an amount per year."""
-    if ligne.periodicite == ANNUEL:
+    if ligne.periodicite == Periodicite.ANNUEL:
         return ligne.montant * (ligne.nombre_annees or 0)
     return ligne.montant
 
@@ -38,7 +37,8 @@ def ligne_total_expression(path: str = ""):
     from a fiche)."""
     return Case(
         When(
-            **{f"{path}periodicite": ANNUEL}, then=F(f"{path}montant") * F(f"{path}nombre_annees")
+            **{f"{path}periodicite": Periodicite.ANNUEL},
+            then=F(f"{path}montant") * F(f"{path}nombre_annees"),
         ),
         default=F(f"{path}montant"),
         output_field=BUDGET_FIELD,
@@ -54,7 +54,7 @@ def fiche_total(lignes: Iterable) -> Decimal | None:
 
 def yearly_amount(lignes: Iterable) -> Decimal | None:
     """The yearly amounts of the 'par an' lines, added; None without such a line."""
-    annuels = [ligne.montant for ligne in lignes if ligne.periodicite == ANNUEL]
+    annuels = [ligne.montant for ligne in lignes if ligne.periodicite == Periodicite.ANNUEL]
     return sum(annuels, Decimal(0)) if annuels else None
 
 

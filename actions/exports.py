@@ -10,6 +10,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from contrat.current import current_contrat
 from contrat.spreadsheets import CSV, safe_cell
 from enjeux.models import Contrat
 
@@ -23,7 +24,6 @@ from .recap import (
     SANS_BUDGET_NOTE,
     RecapBilans,
     column_index,
-    contrat_for,
     generated_label,
     recap_rows,
 )
@@ -106,7 +106,7 @@ def build_recap_xlsx(
     queryset, *, filters: Iterable[str] = (), contrat: Contrat | None = None, now=None
 ) -> bytes:
     """The recap workbook: 'Fiches actions', 'Par enjeu', 'Structures', 'Informations'."""
-    contrat = contrat or contrat_for(queryset)
+    contrat = contrat or current_contrat()
     wb = Workbook(write_only=True)
     wb.properties.title = RECAP_TITLE
     wb.properties.creator = str(contrat) if contrat else "Contrat de territoire"

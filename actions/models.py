@@ -15,23 +15,8 @@ from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Structure
 
 from .budget import fiche_total, ligne_total
+from .choices import Etat, NatureSousAction, Periodicite, Role, Statut
 from .querysets import FicheActionQuerySet
-
-
-class Statut(models.TextChoices):
-    PROPOSEE = "proposee", "Proposée"
-    EN_COURS = "en_cours", "En cours"
-    REALISEE = "realisee", "Réalisée"
-    ABANDONNEE = "abandonnee", "Abandonnée"
-
-
-class Etat(models.TextChoices):
-    """Where a fiche stands in the editorial workflow; only `PUBLIEE` is shown to the public."""
-
-    BROUILLON = "brouillon", "Brouillon"
-    EN_RELECTURE = "en_relecture", "En relecture"
-    PUBLIEE = "publiee", "Publiée"
-    ARCHIVEE = "archivee", "Archivée"
 
 
 class FicheAction(models.Model):
@@ -200,13 +185,6 @@ class TransitionFiche(models.Model):
         return f"{self.fiche} : {self.get_etat_avant_display()} → {self.get_etat_apres_display()}"
 
 
-class Role(models.TextChoices):
-    PORTEUR = "porteur", "Porteur"
-    CO_PORTEUR = "co_porteur", "Co-porteur"
-    PARTENAIRE = "partenaire", "Partenaire"
-    FINANCEUR = "financeur", "Financeur"
-
-
 class Participation(models.Model):
     fiche = models.ForeignKey(
         FicheAction,
@@ -247,11 +225,6 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.structure} — {self.get_role_display()}"
-
-
-class Periodicite(models.TextChoices):
-    TOTAL = "total", "Montant total"
-    ANNUEL = "annuel", "Par an"
 
 
 class LigneBudget(models.Model):
@@ -336,12 +309,6 @@ class LigneBudget(models.Model):
             raise ValidationError(
                 {"nombre_annees": "Un montant par an demande un nombre d'années."}
             )
-
-
-class NatureSousAction(models.TextChoices):
-    ORIENTATION = "orientation", "Orientation"
-    AXE = "axe", "Axe"
-    ACTION = "action", "Action"
 
 
 class SousAction(models.Model):

@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from contrat.current import current_contrat
+
 from .recap import (
     MULTI_ENJEU_NOTE,
     PDF_COLUMNS,
@@ -19,7 +21,6 @@ from .recap import (
     SANS_BUDGET_NOTE,
     RecapBilans,
     cited_enjeux,
-    contrat_for,
     generated_label,
     recap_rows,
 )
@@ -113,7 +114,7 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
 def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
     """The recap table of these fiches, in this order: A4 landscape, totals, subtotals."""
-    contrat = contrat or contrat_for(queryset)
+    contrat = contrat or current_contrat()
     bilans = RecapBilans()
     rows = []
     for row in recap_rows(queryset):

@@ -18,8 +18,10 @@ from django.db.models import (
 )
 
 from contrat.text import fold
+from structures.models import Structure
 
 from .budget import BUDGET_FIELD, Bilan, bilan_aggregates, ligne_total_expression
+from .choices import Etat, Role
 
 # After folding, quotes and apostrophes are ASCII: "l’ESS" and "l'ess" both give "l", "ess".
 SEARCH_SEPARATORS = re.compile(r"[\s'\"<>]+")
@@ -58,8 +60,13 @@ def search_terms(query: str) -> list[str]:
 
 
 class FicheActionQuerySet(models.QuerySet):
+    def _row_model(self, relation: str):
+        """The model of a fiche's rows (participations, lignes_budget, sous_actions), read from
+        the relation: models.py imports this module, so this module does not import it."""
+        return self.model._meta.get_field(relation).related_model
+
     def published(self):
-        return self.filter(etat="publiee")
+        return self.filter(etat=Etat.PUBLIEE)
 
     def carried_by_user(self, user):
         """The fiches one of `user`'s structures carries as porteur or co-porteur: what a
@@ -68,7 +75,7 @@ class FicheActionQuerySet(models.QuerySet):
             return self.none()
         return self.filter(
             pk__in=self.model.objects.filter(
-                participations__role__in=("porteur", "co_porteur"),
+                participations__role__in=(Role.PORTEUR, Role.CO_PORTEUR),
                 participations__structure__representants=user,
             ).values("pk")
         )
@@ -79,7 +86,7 @@ class FicheActionQuerySet(models.QuerySet):
         the public and for read-only accounts."""
         if not (user.is_authenticated and user.has_perm("actions.change_ficheaction")):
             return None
-        unpublished = Q(etat__in=("brouillon", "en_relecture"))
+        unpublished = Q(etat__in=(Etat.BROUILLON, Etat.EN_RELECTURE))
         if user.has_perm("actions.change_any_ficheaction"):
             return unpublished
         return unpublished & Q(pk__in=self.model.objects.carried_by_user(user).values("pk"))
@@ -90,13 +97,13 @@ class FicheActionQuerySet(models.QuerySet):
         unpublished = self._unpublished_visible(user)
         if unpublished is None:
             return self.published()
-        return self.filter(Q(etat="publiee") | unpublished)
+        return self.filter(Q(etat=Etat.PUBLIEE) | unpublished)
 
     def reachable_by(self, user):
         """The fiches whose own page answers: an archived fiche keeps its URL (with a banner);
         a draft or a fiche in review answers only to those who may edit it."""
         unpublished = self._unpublished_visible(user)
-        public = Q(etat__in=("publiee", "archivee"))
+        public = Q(etat__in=(Etat.PUBLIEE, Etat.ARCHIVEE))
         if unpublished is None:
             return self.filter(public)
         return self.filter(public | unpublished)
@@ -130,9 +137,8 @@ class FicheActionQuerySet(models.QuerySet):
 
         Each place is its own `pk IN (…)` so that PostgreSQL answers each with its trigram
         indexes (migration 0008) instead of testing every fiche in turn."""
-        from structures.models import Structure
-
-        from .models import Participation, SousAction
+        Participation = self._row_model("participations")
+        SousAction = self._row_model("sous_actions")
 
         terms = search_terms(query)
         queryset = self
@@ -176,7 +182,7 @@ class FicheActionQuerySet(models.QuerySet):
         return queryset
 
     def without_budget(self):
-        from .models import LigneBudget
+        LigneBudget = self._row_model("lignes_budget")
 
         return self.filter(~Exists(LigneBudget.objects.filter(fiche=OuterRef("pk"))))
 
@@ -194,12 +200,6 @@ class FicheActionQuerySet(models.QuerySet):
     def bilan(self) -> Bilan:
         """How many of these fiches, how many without budget, and their budget: one query."""
         return Bilan.from_row(self.order_by().aggregate(**bilan_aggregates()))
-
-    def totals(self) -> dict:
-        """{'nombre': fiches, 'budget': sum of their budgets or None}: `bilan()` as the list
-        page still reads it (actions/views.py); to go once that page reads `bilan()`."""
-        bilan = self.bilan()
-        return {"nombre": bilan.nombre, "budget": bilan.budget}
 
     def bilans_of(self, **subsets: Q) -> dict[str, Bilan]:
         """{name: bilan} of each named subset of these fiches (an empty Q() for all of
@@ -221,9 +221,7 @@ class FicheActionQuerySet(models.QuerySet):
         """How many distinct structures take part in these fiches, whatever their role: one
         EXISTS per structure, which stops at its first such fiche, rather than a DISTINCT
         over every participation (3 ms instead of 25 at 10,000 fiches on PostgreSQL)."""
-        from structures.models import Structure
-
-        from .models import Participation
+        Participation = self._row_model("participations")
 
         fiches = self.order_by().values("pk")
         return Structure.objects.filter(
@@ -232,7 +230,7 @@ class FicheActionQuerySet(models.QuerySet):
 
     def roles_by_structure(self) -> dict[int, dict[str, int]]:
         """{structure id: {role: number of these fiches where it holds that role}}."""
-        from .models import Participation
+        Participation = self._row_model("participations")
 
         rows = (
             Participation.objects.filter(fiche__in=self.order_by().values("pk"))
@@ -248,7 +246,7 @@ class FicheActionQuerySet(models.QuerySet):
     def with_budget_total(self):
         """Annotate `budget_total_sql`: the sum of the lines' totals, NULL without lines (the
         SQL twin of `budget.fiche_total`, which `FicheAction.budget_total` then returns)."""
-        from .models import LigneBudget
+        LigneBudget = self._row_model("lignes_budget")
 
         totals = (
             LigneBudget.objects.filter(fiche=OuterRef("pk"))
@@ -261,7 +259,7 @@ class FicheActionQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a list row shows: porteur, orientations, total budget, in constant queries."""
-        from .models import Participation
+        Participation = self._row_model("participations")
 
         return (
             self.select_related("contrat")
@@ -278,7 +276,9 @@ class FicheActionQuerySet(models.QuerySet):
 
     def for_detail(self):
         """Everything a fiche's page or PDF shows."""
-        from .models import LigneBudget, Participation, SousAction
+        LigneBudget = self._row_model("lignes_budget")
+        Participation = self._row_model("participations")
+        SousAction = self._row_model("sous_actions")
 
         return self.select_related("contrat").prefetch_related(
             Prefetch(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from contrat.formats import format_euros
-from enjeux.models import Contrat, Enjeu, Orientation
+from enjeux.models import Enjeu, Orientation
 from structures.models import Structure
 
 from .budget import Bilan, fiche_total, longest_duration, yearly_amount
@@ -305,7 +305,7 @@ def recap_rows(queryset) -> Iterator[RecapRow]:
 class RecapBilans:
     """The recap's bilan of all its fiches, and its subtotals per enjeu cited plus 'Sans
     enjeu': a fiche counts once in the total and in every enjeu it cites (the enjeu pages
-    count the same in SQL, see enjeux/querysets.py; tests/actions/test_recap.py holds the two
+    count the same in SQL, see actions/bilans.py; tests/actions/test_recap.py holds the two
     together)."""
 
     def __init__(self):
@@ -326,14 +326,6 @@ class RecapBilans:
         if self.sans_enjeu.nombre:
             rows.append((SANS_ENJEU, self.sans_enjeu))
         return rows
-
-
-def contrat_for(queryset) -> Contrat | None:
-    """The contract whose fiches these are (the portal holds one)."""
-    contrat_id = queryset.order_by().values_list("contrat", flat=True).first()
-    if contrat_id is not None:
-        return Contrat.objects.filter(pk=contrat_id).first()
-    return Contrat.objects.first()
 
 
 def generated_label(moment=None) -> str:

@@ -1,26 +1,38 @@
-"""Public URLs of the actions app: list, exports, detail."""
+"""Public URLs: the fiches (/actions/), and the pages served under / and /structures/ that
+list or count them, in their own namespaces (enjeux, structures)."""
 
 from django.urls import path
 
-from . import views
+from .views import enjeux, fiches, structures
 
 app_name = "actions"
 urlpatterns = [
-    path("", views.FicheListView.as_view(), name="list"),
+    path("", fiches.FicheListView.as_view(), name="list"),
     # Export URLs (export/...) go here, BEFORE the slug pattern, so "export" is never a slug.
-    path("export/recap.pdf", views.RecapPdfView.as_view(), name="recap-pdf"),
-    path("export/recap.xlsx", views.RecapXlsxView.as_view(), name="recap-xlsx"),
-    path("export/actions.csv", views.ActionsCsvView.as_view(), name="export-csv"),
-    path("export/actions.json", views.ActionsJsonView.as_view(), name="export-json"),
+    path("export/recap.pdf", fiches.RecapPdfView.as_view(), name="recap-pdf"),
+    path("export/recap.xlsx", fiches.RecapXlsxView.as_view(), name="recap-xlsx"),
+    path("export/actions.csv", fiches.ActionsCsvView.as_view(), name="export-csv"),
+    path("export/actions.json", fiches.ActionsJsonView.as_view(), name="export-json"),
     # A former slug of the fiche redirects to its current address (models.AncienSlug).
     path(
         "<slug:slug>/",
-        views.former_slugs_redirect(views.FicheDetailView.as_view()),
+        fiches.former_slugs_redirect(fiches.FicheDetailView.as_view()),
         name="detail",
     ),
     path(
         "<slug:slug>/fiche.pdf",
-        views.former_slugs_redirect(views.FichePdfView.as_view()),
+        fiches.former_slugs_redirect(fiches.FichePdfView.as_view()),
         name="fiche-pdf",
     ),
+]
+
+enjeux_urlpatterns = [
+    path("", enjeux.HomeView.as_view(), name="home"),
+    path("enjeux/", enjeux.EnjeuListView.as_view(), name="list"),
+    path("enjeux/<int:numero>/", enjeux.EnjeuDetailView.as_view(), name="detail"),
+]
+
+structures_urlpatterns = [
+    path("", structures.StructureListView.as_view(), name="list"),
+    path("<slug:slug>/", structures.StructureDetailView.as_view(), name="detail"),
 ]

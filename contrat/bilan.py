@@ -14,7 +14,7 @@ class Bilan:
     renseigné », never as 0 € (a fiche without budget line is not a fiche of 0 €).
 
     `sans_budget` is None where a reading did not count it: the enjeu page's per-row
-    subqueries (enjeux/querysets.py `with_bilans`), where a third subquery per row would cost
+    subqueries (actions/bilans.py `with_bilans`), where a third subquery per row would cost
     half again the page's SQL time for a number the page does not show."""
 
     nombre: int = 0

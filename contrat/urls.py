@@ -5,6 +5,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
+from actions.urls import enjeux_urlpatterns, structures_urlpatterns
+
 # Crawlers may read every public page, but not build the exports (a recap PDF keeps a worker
 # busy for seconds) nor wander into the admin.
 ROBOTS_TXT = """User-agent: *
@@ -27,6 +29,6 @@ urlpatterns = [
     path("robots.txt", robots_txt),
     path("admin/", admin.site.urls),
     path("actions/", include("actions.urls")),
-    path("structures/", include("structures.urls")),
-    path("", include("enjeux.urls")),
+    path("structures/", include((structures_urlpatterns, "structures"))),
+    path("", include((enjeux_urlpatterns, "enjeux"))),
 ]

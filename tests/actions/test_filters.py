@@ -229,9 +229,9 @@ def test_totals_count_each_fiche_once_and_each_budget_line_once(query, expected)
     if query == "sans_budget=on":
         FicheActionFactory(titre="Sans budget publiée")
 
-    totals = filtered(query).qs.totals()
+    bilan = filtered(query).qs.bilan()
 
-    assert totals == expected
+    assert {"nombre": bilan.nombre, "budget": bilan.budget} == expected
 
 
 def test_sorting_by_recap_order_title_and_budget():

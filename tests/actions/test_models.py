@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from actions import budget
 from actions.models import FicheAction, LigneBudget, Periodicite
 from contrat.formats import NBSP, format_euros
 from tests.factories import FicheActionFactory, LigneBudgetFactory
@@ -91,10 +90,6 @@ def test_sql_totals_do_not_mix_fiches():
     totals = {f.pk: f.budget_total for f in FicheAction.objects.with_budget_total()}
 
     assert totals == {first.pk: Decimal("100"), second.pk: Decimal("600"), empty.pk: None}
-
-
-def test_the_budget_module_reads_per_year_lines_as_the_model_stores_them():
-    assert budget.ANNUEL == Periodicite.ANNUEL  # spelled out there: models.py imports it
 
 
 def test_validation_refuses_a_negative_amount_in_french():

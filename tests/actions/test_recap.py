@@ -7,17 +7,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
+from actions.bilans import attach_bilans, enjeux_with_bilans, with_bilans
 from actions.demo import demo_generate
 from actions.models import FicheAction, Periodicite
 from actions.recap import PDF_COLUMNS, RECAP_COLUMNS, RecapBilans, recap_rows
 from actions.roles import REDACTEUR
-from enjeux.querysets import (
-    attach_bilans,
-    current_contrat,
-    current_enjeux,
-    enjeux_with_bilans,
-    with_bilans,
-)
+from contrat.current import current_contrat
+from enjeux.querysets import current_enjeux
 from tests.factories import (
     EnjeuFactory,
     FicheActionFactory,

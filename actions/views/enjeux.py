@@ -1,42 +1,17 @@
-"""Home page, the enjeux and each enjeu's page, with fiche counts and budgets."""
+"""The home page, the enjeux and each enjeu's page, with the visible fiches' bilans (served
+under / and /enjeux/)."""
 
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .querysets import (
-    attach_bilans,
-    current_contrat,
-    current_enjeux,
-    enjeux_with_bilans,
-    with_bilans,
-)
+from contrat.pagination import CountedPaginator
+from enjeux.querysets import current_enjeux
+
+from ..bilans import attach_bilans, enjeux_with_bilans, with_bilans
+from .mixins import VisibleFichesMixin
 
 
-class ContratMixin:
-    """Gives every page the contract it belongs to (header, footer) and the fiches the
-    visitor may see. Going through `contrat.fiches` keeps enjeux free of any actions import."""
-
-    def get_contrat(self):
-        if not hasattr(self, "_contrat"):
-            self._contrat = current_contrat()
-        return self._contrat
-
-    def visible_fiches(self):
-        """The FicheActionQuerySet of this contract's fiches shown to the visitor, or None."""
-        contrat = self.get_contrat()
-        if contrat is None:
-            return None
-        return contrat.fiches.visible_to(self.request.user)
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("contrat", self.get_contrat())
-        kwargs.setdefault("recap_pdf_max", settings.RECAP_PDF_MAX_FICHES)
-        return super().get_context_data(**kwargs)
-
-
-class HomeView(ContratMixin, TemplateView):
+class HomeView(VisibleFichesMixin, TemplateView):
     template_name = "enjeux/home.html"
 
     def get_context_data(self, **kwargs):
@@ -54,7 +29,7 @@ class HomeView(ContratMixin, TemplateView):
         return context
 
 
-class EnjeuListView(ContratMixin, ListView):
+class EnjeuListView(VisibleFichesMixin, ListView):
     context_object_name = "enjeux"
 
     def get_queryset(self):
@@ -69,7 +44,7 @@ class EnjeuListView(ContratMixin, ListView):
         return context
 
 
-class EnjeuDetailView(ContratMixin, DetailView):
+class EnjeuDetailView(VisibleFichesMixin, DetailView):
     """An enjeu, its orientations with their totals, and its fiches 20 a page, grouped by
     orientation (a fiche citing two of its orientations shows under both)."""
 
@@ -93,11 +68,12 @@ class EnjeuDetailView(ContratMixin, DetailView):
         if fiches is None:  # an enjeu exists, so does its contract: defensive only
             raise Http404("Aucun contrat.")
         total = self.object.bilan
-        paginator = Paginator(
-            fiches.for_enjeu(self.object).for_listing().sorted_by("ordre"), self.paginate_by
-        )
         # The enjeu's bilan has counted these fiches already: no second COUNT query.
-        paginator.__dict__["count"] = total.nombre
+        paginator = CountedPaginator(
+            fiches.for_enjeu(self.object).for_listing().sorted_by("ordre"),
+            self.paginate_by,
+            count=total.nombre,
+        )
         page = paginator.get_page(self.request.GET.get("page"))
         orientations = list(self.object.orientations.all())
         groups = {o.pk: [] for o in orientations}

@@ -14,17 +14,18 @@ from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from contrat.current import current_contrat
 from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
-from enjeux.querysets import current_contrat
-from enjeux.views import ContratMixin
+from contrat.pagination import CountedPaginator
 
-from .exports import build_actions_csv, build_actions_json, build_recap_xlsx
-from .filters import FicheFilter
-from .models import FicheAction, Role
-from .pdf import build_fiche_pdf, build_recap_pdf
+from ..exports import build_actions_csv, build_actions_json, build_recap_xlsx
+from ..filters import FicheFilter
+from ..models import FicheAction, Role
+from ..pdf import build_fiche_pdf, build_recap_pdf
+from .mixins import VisibleFichesMixin
 
 
-class FicheListView(ContratMixin, FilterView):
+class FicheListView(VisibleFichesMixin, FilterView):
     """The fiches, filtered by the query string. A bad filter value is left out with a
     French message (strict = False) and a bad page number shows a page that exists."""
 
@@ -38,10 +39,9 @@ class FicheListView(ContratMixin, FilterView):
         return FicheAction.objects.visible_to(self.request.user).for_listing()
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
         # The totals query counts the fiches too: the paginator need not count them again.
-        self.totaux = queryset.totals()
-        paginator.__dict__["count"] = self.totaux["nombre"]
+        self.totaux = queryset.bilan()
+        paginator = CountedPaginator(queryset, page_size, count=self.totaux.nombre)
         self.page_error = ""
         try:
             page = paginator.page(self.request.GET.get("page") or 1)
@@ -75,7 +75,7 @@ class FicheListView(ContratMixin, FilterView):
         return context
 
 
-class FicheDetailView(ContratMixin, DetailView):
+class FicheDetailView(VisibleFichesMixin, DetailView):
     context_object_name = "fiche"
 
     def get_queryset(self):

@@ -1,23 +1,24 @@
-"""Public pages of the structures: the French-sorted list and what each one carries."""
+"""The structures, French-sorted, and what each one carries (served under /structures/)."""
 
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.views.generic import DetailView, ListView
 
+from contrat.pagination import CountedPaginator
 from contrat.text import french_sort_key
-from enjeux.views import ContratMixin
+from structures.models import Structure
 
-from .models import Structure
+from ..choices import Role
+from .mixins import VisibleFichesMixin
 
-# Role values of actions.models.Role, grouped as the structure page shows them.
+# The roles, grouped as the structure page shows them.
 ROLE_GROUPS = [
-    ("porteur", "Porteur de", ("porteur", "co_porteur")),
-    ("partenaire", "Partenaire de", ("partenaire",)),
-    ("financeur", "Financeur de", ("financeur",)),
+    ("porteur", "Porteur de", (Role.PORTEUR, Role.CO_PORTEUR)),
+    ("partenaire", "Partenaire de", (Role.PARTENAIRE,)),
+    ("financeur", "Financeur de", (Role.FINANCEUR,)),
 ]
 
 
-class StructureListView(ContratMixin, ListView):
+class StructureListView(VisibleFichesMixin, ListView):
     context_object_name = "structures"
 
     def get_queryset(self):
@@ -41,7 +42,7 @@ class StructureListView(ContratMixin, ListView):
         return context
 
 
-class StructureDetailView(ContratMixin, DetailView):
+class StructureDetailView(VisibleFichesMixin, DetailView):
     """A structure, its totals as porteur, partner and financer, and its fiches 20 a page,
     grouped by its role (a fiche where it holds two roles shows under both)."""
 
@@ -77,8 +78,11 @@ class StructureDetailView(ContratMixin, DetailView):
             }
             for key, label, roles in ROLE_GROUPS
         ]
-        paginator = Paginator(siennes.for_listing().sorted_by("ordre"), self.paginate_by)
-        paginator.__dict__["count"] = bilans["toutes"].nombre  # counted already
+        paginator = CountedPaginator(
+            siennes.for_listing().sorted_by("ordre"),
+            self.paginate_by,
+            count=bilans["toutes"].nombre,  # counted already
+        )
         page = paginator.get_page(self.request.GET.get("page"))
         for fiche in page.object_list:
             own_roles = {
