@@ -19,7 +19,11 @@ class ActionsConfig(AppConfig):
     def ready(self):
         from contrat.dataversion import connect_receivers
 
+        from .pydyf_cache import install_pydyf_page_references_cache
         from .querysets import register_sqlite_functions
+
+        # WeasyPrint's tagging reads pydyf's page list once per element: built once instead.
+        install_pydyf_page_references_cache()
 
         # SQLite has no CONTRAT_FOLD: give every new connection the Python one the search uses.
         connection_created.connect(register_sqlite_functions, dispatch_uid="actions_fold")

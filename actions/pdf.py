@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import pydyf
 from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
@@ -32,30 +31,6 @@ STATIC_DIR = Path(settings.BASE_DIR) / "static"
 RECAP_PAGE_LINES = 34
 # Tagged PDF (structure tree, /Lang, title in the window bar) for screen readers.
 PDF_OPTIONS = {"pdf_tags": True, "pdf_variant": "pdf/ua-1"}
-
-
-def _memoized_page_references(pdf):
-    """`pydyf.PDF.page_references`, built once per page count instead of on every read.
-
-    pydyf 0.13 rebuilds the tuple of all the pages' references each time it is read, and
-    WeasyPrint's tagging (`pdf_tags`) reads it once per structure element to take one page's:
-    pages × elements, the only part of the recap that grew quadratically (a 1,000-fiche
-    recap: 589 pages, ~56,000 reads, 8 to 13 s of CPU; 0.5 s with this). Same tuple, same
-    PDF."""
-    kids = pdf.pages["Kids"]
-    cached = pdf.__dict__.get("_page_references_cache")
-    if cached is None or cached[0] is not kids or cached[1] != len(kids):
-        references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
-        cached = pdf.__dict__["_page_references_cache"] = (kids, len(kids), references)
-    return cached[2]
-
-
-# Only over pydyf's own uncached property: a later pydyf that changes it is left alone.
-_pydyf_page_references = vars(pydyf.PDF).get("page_references")
-if isinstance(_pydyf_page_references, property) and (
-    getattr(_pydyf_page_references.fget, "__module__", None) == "pydyf"
-):
-    pydyf.PDF.page_references = property(_memoized_page_references)
 
 
 @contextmanager

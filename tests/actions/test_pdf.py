@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from actions import pdf as pdf_module
+from actions import pydyf_cache
 from actions.models import FicheAction
 from actions.pdf import LocalOnlyFetcher, build_recap_pdf
 from contrat.formats import format_euros
@@ -179,7 +180,7 @@ def test_each_tagged_element_of_the_recap_points_to_its_own_page(recap):
 
 
 def test_pydyf_page_references_are_built_once_per_page_count():
-    if pydyf.PDF.page_references.fget is not pdf_module._memoized_page_references:
+    if pydyf.PDF.page_references.fget is not pydyf_cache._memoized_page_references:
         pytest.skip("pydyf's page_references changed: check whether it is still rebuilt per read")
     pdf = pydyf.PDF()
     assert pdf.page_references == ()
