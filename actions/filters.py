@@ -46,8 +46,8 @@ def validate_search(value: str) -> None:
 
 class PlainSelect(forms.Select):
     """A <select> whose options are joined in Python instead of rendered through one template
-    each: with 478 structures, Django's option template took 25 ms of every list page (and
-    grew with the structures). Same HTML, attributes included (id, aria-describedby)."""
+    each: Django's option template was a large share of every list page and grew with the
+    structures (docs/benchmarks.md). Same HTML, attributes included (id, aria-describedby)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = set(self.format_value(value))

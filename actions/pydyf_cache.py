@@ -8,9 +8,8 @@ def _memoized_page_references(pdf):
 
     pydyf 0.13 rebuilds the tuple of all the pages' references each time it is read, and
     WeasyPrint's tagging (`pdf_tags`) reads it once per structure element to take one page's:
-    pages × elements, the only part of the recap that grew quadratically (a 1,000-fiche
-    recap: 589 pages, ~56,000 reads, 8 to 13 s of CPU; 0.5 s with this). Same tuple, same
-    PDF."""
+    pages × elements, the only part of the recap that grew quadratically (docs/benchmarks.md).
+    Same tuple, same PDF."""
     kids = pdf.pages["Kids"]
     cached = pdf.__dict__.get("_page_references_cache")
     if cached is None or cached[0] is not kids or cached[1] != len(kids):

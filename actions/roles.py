@@ -1,5 +1,5 @@
-"""The staff's roles: Django groups and their permissions, kept here once for the migrations,
-the tests and `manage.py ensure_roles`."""
+"""The staff's roles: Django groups and their permissions, kept here once for the migrations
+(0004_roles, 0006_roles_historique) and the tests."""
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
