@@ -1,6 +1,5 @@
 """Staff admin of fiches actions: pages, list, filters, query budget, validation, actions."""
 
-import html
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -23,6 +22,7 @@ from actions.models import (
 from contrat.formats import NBSP
 from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Structure
+from tests.conftest import page_text
 from tests.factories import (
     EnjeuFactory,
     FicheActionFactory,
@@ -39,11 +39,6 @@ pytestmark = pytest.mark.django_db
 
 ACTIONS_MODELS = [FicheAction, Participation, LigneBudget, SousAction]
 FICHE_CHANGELIST = reverse("admin:actions_ficheaction_changelist")
-
-
-def page_text(response) -> str:
-    """The page as a reader sees it: entities decoded, no-break spaces as spaces."""
-    return html.unescape(response.content.decode()).replace(NBSP, " ")
 
 
 class _ResultTable(HTMLParser):

@@ -1,7 +1,6 @@
 """Two people editing the same fiche: the second save is refused with what changed meanwhile,
 and nothing of it is written."""
 
-import html
 import re
 import threading
 from decimal import Decimal
@@ -18,6 +17,7 @@ from actions.resources import FicheActionResource
 from actions.roles import CONTRIBUTEUR, REDACTEUR
 from contrat.formats import NBSP, format_euros
 from contrat.spreadsheets import CSV
+from tests.conftest import page_words
 from tests.factories import (
     FicheActionFactory,
     ParticipationFactory,
@@ -27,10 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
 
 
 def change_url(fiche):
@@ -71,7 +67,7 @@ def test_the_second_save_is_refused_with_what_changed_and_nothing_overwritten(
     response = client.post(change_url(fiche), form_bruno)
 
     assert response.status_code == 200  # the form again, with Bruno's input
-    page = text(response)
+    page = page_words(response)
     assert "modifiée par quelqu'un d'autre depuis que vous l'avez ouverte" in page
     assert "Alice Martin (alice) a modifié Descriptif" in page
     assert "« Version d'origine. » → « Le texte d'Alice. »" in page
@@ -116,8 +112,8 @@ def test_a_race_past_the_form_check_is_caught_on_save_and_writes_nothing(
     with mock.patch.object(FicheActionAdminForm, "clean", lambda form: form.cleaned_data):
         response = client.post(change_url(fiche), form_bruno, follow=True)
 
-    assert "modifiée par quelqu'un d'autre" in text(response)
-    assert "Alice Martin (alice) a modifié Descriptif" in text(response)
+    assert "modifiée par quelqu'un d'autre" in page_words(response)
+    assert "Alice Martin (alice) a modifié Descriptif" in page_words(response)
     fiche.refresh_from_db()
     assert (fiche.titre, fiche.version) == ("Maison de l'alimentation", 2)
     assert not LigneBudget.objects.filter(fiche=fiche).exists()  # the inline neither
@@ -136,7 +132,9 @@ def test_a_publication_meanwhile_makes_a_contributors_form_stale(client):
     form["descriptif"] = "Un ajout tardif."
     response = client.post(change_url(fiche), form)
 
-    assert "(remi) a modifié État de publication (« En relecture » → « Publiée »)" in text(response)
+    assert "(remi) a modifié État de publication (« En relecture » → « Publiée »)" in page_words(
+        response
+    )
     fiche.refresh_from_db()
     assert (fiche.etat, fiche.descriptif) == (Etat.PUBLIEE, "Un descriptif.\n- avec une puce")
 
@@ -151,7 +149,7 @@ def test_an_import_meanwhile_makes_an_open_form_stale(client, fiche, alice):
     form["descriptif"] = "Trop tard."
     response = client.post(change_url(fiche), form)
 
-    assert "Titre (« Maison de l'alimentation » → « Titre importé »)" in text(response)
+    assert "Titre (« Maison de l'alimentation » → « Titre importé »)" in page_words(response)
     fiche.refresh_from_db()
     assert (fiche.titre, fiche.descriptif) == ("Titre importé", "Version d'origine.")
 
@@ -163,7 +161,7 @@ def test_a_form_without_its_version_is_refused(client, fiche, alice):
 
     response = client.post(change_url(fiche), form)
 
-    assert "ne dit pas quelle version de la fiche il modifie" in text(response)
+    assert "ne dit pas quelle version de la fiche il modifie" in page_words(response)
     assert FicheAction.objects.get(pk=fiche.pk).titre == "Maison de l'alimentation"
 
 
@@ -235,7 +233,7 @@ def test_a_budget_line_edited_on_its_own_page_makes_an_open_fiche_form_stale(
     form_alice["titre"] = "Maison de l'alimentation durable"
     response = client.post(change_url(fiche), form_alice)
 
-    page = text(response)
+    page = page_words(response)
     assert "modifiée par quelqu'un d'autre depuis que vous l'avez ouverte" in page
     assert (
         "Bruno Petit (bruno) a modifié la ligne de budget « 20 000 € » : "
@@ -285,7 +283,7 @@ def test_a_contributor_changing_a_published_fiches_line_on_its_own_page_withdraw
 
     response = client.post(row_change_url(ligne), form, follow=True)
 
-    assert "vos modifications la repassent en brouillon" in text(response)
+    assert "vos modifications la repassent en brouillon" in page_words(response)
     fiche.refresh_from_db()
     assert fiche.etat == Etat.BROUILLON
     assert fiche.transitions.get().auteur == contributeur
@@ -301,7 +299,7 @@ def open_form_at(client, user, url) -> dict:
 
 def stale_items(response) -> list[str]:
     """The items of the refusal's list of what changed meanwhile."""
-    page = text(response)
+    page = page_words(response)
     listed = re.search(r'<ul class="stale-changes">(.*?)</ul>', page)
     assert listed, "no list of changes in the refusal"
     return [item.replace(NBSP, " ") for item in re.findall(r"<li>(.*?)</li>", listed.group(1))]
@@ -326,7 +324,7 @@ def test_a_seeded_fiches_refusal_lists_only_what_changed_after_the_form_was_open
     form_alice["descriptif"] = "Le texte d'Alice."
     response = client.post(change_url(fiche), form_alice)
 
-    assert "chargement de données" not in text(response)
+    assert "chargement de données" not in page_words(response)
     old, new = (format_euros(Decimal(a)).replace(NBSP, " ") for a in ("350000", "348000"))
     items = stale_items(response)
     assert len(items) == 2, items

@@ -1,7 +1,6 @@
 """Change history: every save keeps a version with its author, the admin shows the differences
 in French, restores an earlier version, and brings a deleted fiche back."""
 
-import html
 import re
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from actions.roles import CONTRIBUTEUR, REDACTEUR
 from contrat.spreadsheets import CSV
 from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Structure
+from tests.conftest import page_text
 from tests.factories import (
     ContactFactory,
     FicheActionFactory,
@@ -28,10 +28,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 @pytest.fixture
@@ -69,7 +65,7 @@ def test_an_admin_save_keeps_a_version_with_its_author_shown_in_french(client, r
         redacteur,
         "Nouveau titre",
     )
-    page = text(client.get(history_url(fiche)))
+    page = page_text(client.get(history_url(fiche)))
     assert "Rémi Dacteur (rdacteur)" in page
     assert "Titre : Ancien titre → Nouveau titre" in re.sub(r"</?(del|ins|strong)>", "", page)
     assert "Proposée" in page and "En cours" in page  # labels, not codes
@@ -93,7 +89,7 @@ def test_the_rows_of_a_fiche_keep_versions_shown_on_the_fiches_history(client, r
 
     ligne = LigneBudget.objects.get(fiche=fiche)
     assert ligne.history.get().history_user == redacteur
-    page = text(client.get(history_url(fiche)))
+    page = page_text(client.get(history_url(fiche)))
     assert "Participations, lignes de budget et sous-actions de la fiche" in page
     assert "Ligne de budget : 12" in page  # its amount, the French way
     assert "Ajout" in page
@@ -120,7 +116,7 @@ def test_structures_and_the_referential_keep_versions_with_their_author(
 
     latest = type(obj).history.filter(id=obj.pk).first()
     assert (latest.history_user, getattr(latest, field)) == (redacteur, value)
-    assert redacteur.username in text(client.get(history_url(obj)))
+    assert redacteur.username in page_text(client.get(history_url(obj)))
 
 
 def test_history_models_cover_what_the_issue_lists():
@@ -141,7 +137,7 @@ def test_two_versions_compared_field_by_field(client, redacteur):
     first, last = fiche.history.last(), fiche.history.first()
     compare = reverse("admin:actions_ficheaction_history_compare", args=[fiche.pk])
 
-    page = text(client.get(compare, {"de": first.history_id, "a": last.history_id}))
+    page = page_text(client.get(compare, {"de": first.history_id, "a": last.history_id}))
 
     assert "Différences entre deux versions" in page
     assert "<del>Version un</del>" in page
@@ -161,7 +157,7 @@ def test_a_bad_comparison_request_says_so_in_french(client, redacteur, params):
     response = client.get(compare, params, follow=True)
 
     assert response.status_code == 200
-    assert "Choisissez" in text(response)
+    assert "Choisissez" in page_text(response)
 
 
 def test_a_contributor_sees_no_history_of_another_structures_fiche(client):
@@ -184,7 +180,7 @@ def test_an_earlier_version_is_restored_with_its_orientations(client, redacteur)
     version_url = reverse("admin:actions_ficheaction_simple_history", args=[fiche.pk, good.pk])
 
     page = client.get(version_url)
-    shown = text(page)
+    shown = page_text(page)
     assert "Le bon titre" in shown and str(ancienne) in shown
     assert "Restaurer cette version" in shown
     client.post(version_url, admin_form_data(page))
@@ -212,15 +208,17 @@ def test_a_deleted_fiche_comes_back_with_its_rows(client, redacteur):
     client.post(reverse("admin:actions_ficheaction_delete", args=[fiche.pk]), {"post": "yes"})
     assert not FicheAction.objects.filter(pk=fiche.pk).exists()
 
-    deleted = text(client.get(reverse("admin:actions_ficheaction_deleted")))
+    deleted = page_text(client.get(reverse("admin:actions_ficheaction_deleted")))
     assert "Maison de l'alimentation" in deleted
     assert "Rémi Dacteur (rdacteur)" in deleted
-    assert "Fiches supprimées" in text(client.get(reverse("admin:actions_ficheaction_changelist")))
+    assert "Fiches supprimées" in page_text(
+        client.get(reverse("admin:actions_ficheaction_changelist"))
+    )
     response = client.post(
         reverse("admin:actions_ficheaction_restore", args=[fiche.pk]), follow=True
     )
 
-    assert "Fiche « Maison de l'alimentation » restaurée, avec 4 ligne(s)" in text(response)
+    assert "Fiche « Maison de l'alimentation » restaurée, avec 4 ligne(s)" in page_text(response)
     fiche = FicheAction.objects.get(pk=fiche.pk)
     assert fiche.descriptif == "Dernière version avant suppression."
     assert list(fiche.orientations.all()) == [orientation]
@@ -228,7 +226,7 @@ def test_a_deleted_fiche_comes_back_with_its_rows(client, redacteur):
     assert fiche.budget_total == 15000
     enfant = SousAction.objects.get(titre="Action 1.1")
     assert enfant.parent.titre == "Axe 1"
-    assert "Aucune fiche supprimée." in text(
+    assert "Aucune fiche supprimée." in page_text(
         client.get(reverse("admin:actions_ficheaction_deleted"))
     )
 
@@ -239,9 +237,9 @@ def test_restoring_twice_or_an_unknown_fiche_is_refused_in_french(client, redact
     restore = reverse("admin:actions_ficheaction_restore", args=[fiche.pk])
 
     response = client.post(restore, follow=True)
-    assert "Cette fiche existe toujours" in text(response)
+    assert "Cette fiche existe toujours" in page_text(response)
     response = client.post(reverse("admin:actions_ficheaction_restore", args=[999999]), follow=True)
-    assert "Aucune fiche supprimée ne porte ce numéro." in text(response)
+    assert "Aucune fiche supprimée ne porte ce numéro." in page_text(response)
     assert client.get(restore).status_code == 405
 
 
@@ -252,13 +250,13 @@ def test_a_contributor_cannot_restore_a_deleted_fiche(client, redacteur):
     fiche.delete()
     client.force_login(staff_user(CONTRIBUTEUR, structures=[StructureFactory()]))
 
-    page = text(client.get(reverse("admin:actions_ficheaction_deleted")))
+    page = page_text(client.get(reverse("admin:actions_ficheaction_deleted")))
     response = client.post(
         reverse("admin:actions_ficheaction_restore", args=[fiche_id]), follow=True
     )
 
     assert "Restaurer" not in page
-    assert "Seuls les rédacteurs du CG59 peuvent restaurer" in text(response)
+    assert "Seuls les rédacteurs du CG59 peuvent restaurer" in page_text(response)
     assert not FicheAction.objects.filter(pk=fiche_id).exists()
 
 
@@ -280,7 +278,7 @@ def test_seeding_the_recap_gives_every_row_one_whole_first_version(client, redac
     )
     client.force_login(redacteur)
     edit(client, fiche, titre="Maison de l’alimentation durable")
-    page = text(client.get(history_url(fiche)))
+    page = page_text(client.get(history_url(fiche)))
     assert "Maison de l’alimentation durable" in page
     assert "Orientations :" not in page  # the first version knew them: no false change
 
@@ -304,7 +302,7 @@ def test_a_browser_sending_a_text_back_with_crlf_changes_nothing(client, redacte
 
     fiche.refresh_from_db()
     assert fiche.descriptif == "Ligne A\nLigne B"
-    assert "Descriptif :" not in text(client.get(history_url(fiche)))
+    assert "Descriptif :" not in page_text(client.get(history_url(fiche)))
 
 
 def test_a_contributor_restoring_an_old_version_takes_the_fiche_off_the_portal(client, redacteur):
@@ -321,7 +319,7 @@ def test_a_contributor_restoring_an_old_version_takes_the_fiche_off_the_portal(c
 
     response = client.post(version_url, admin_form_data(client.get(version_url)), follow=True)
 
-    assert "vos modifications la repassent en brouillon" in text(response)
+    assert "vos modifications la repassent en brouillon" in page_text(response)
     fiche.refresh_from_db()
     assert (fiche.titre, fiche.etat) == ("Ancien titre non validé", "brouillon")
 

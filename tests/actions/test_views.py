@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from actions.models import Periodicite, Role, Statut
 from actions.roles import REDACTEUR
+from tests.conftest import page_html
 from tests.factories import (
     ContactFactory,
     FicheActionFactory,
@@ -33,10 +34,6 @@ def staff_client(django_user_model):
     return staff
 
 
-def page_text(response) -> str:
-    return response.content.decode()
-
-
 # --- the list ------------------------------------------------------------------------------
 
 
@@ -47,7 +44,7 @@ def test_list_shows_a_fiche_in_one_glance(client):
     LigneBudgetFactory(fiche=fiche, montant=Decimal("250550"))
 
     response = client.get(LIST_URL)
-    html = page_text(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert f'href="{fiche.get_absolute_url()}">Ludothèque itinérante</a>' in html
@@ -62,7 +59,7 @@ def test_list_counts_results_and_totals_their_budget(client):
         LigneBudgetFactory(fiche=FicheActionFactory(), montant=Decimal(montant))
     FicheActionFactory()  # no budget: counted, adds nothing
 
-    html = page_text(client.get(LIST_URL))
+    html = page_html(client.get(LIST_URL))
 
     assert "3 fiches" in html
     assert 'Budget total : <strong class="amount">3\u00a0500\u00a0€</strong>' in html
@@ -72,11 +69,11 @@ def test_list_hides_drafts_from_the_public_and_marks_them_for_staff(client, staf
     FicheActionFactory(titre="Publiée")
     FicheActionFactory(titre="En préparation", etat="brouillon")
 
-    public = page_text(client.get(LIST_URL))
+    public = page_html(client.get(LIST_URL))
     assert "Publiée" in public
     assert "En préparation" not in public
 
-    staff = page_text(staff_client.get(LIST_URL))
+    staff = page_html(staff_client.get(LIST_URL))
     assert "En préparation" in staff
     assert "Brouillon" in staff
 
@@ -85,7 +82,7 @@ def test_search_is_kept_in_the_form_and_described(client):
     FicheActionFactory(titre="Rapprocher les générations")
     FicheActionFactory(titre="Autre")
 
-    html = page_text(client.get(LIST_URL, {"q": "generations"}))
+    html = page_html(client.get(LIST_URL, {"q": "generations"}))
 
     assert "Rapprocher les générations" in html
     assert "Autre<" not in html
@@ -97,7 +94,7 @@ def test_search_is_kept_in_the_form_and_described(client):
 def test_empty_result_says_so_and_offers_to_clear_the_filters(client):
     FicheActionFactory(titre="A")
 
-    html = page_text(client.get(LIST_URL, {"q": "introuvable"}))
+    html = page_html(client.get(LIST_URL, {"q": "introuvable"}))
 
     assert "Aucune fiche ne correspond" in html
     assert f'href="{LIST_URL}">Effacer les filtres et voir toutes les fiches' in html
@@ -108,11 +105,11 @@ def test_pagination_twenty_a_page_with_rel_links_keeping_the_filters(client):
 
     first = client.get(LIST_URL, {"sort": "titre"})
     assert len(first.context["fiches"]) == 20
-    html = page_text(first)
+    html = page_html(first)
     assert 'rel="next" href="?sort=titre&amp;page=2"' in html
     assert 'rel="prev"' not in html
 
-    last = page_text(client.get(LIST_URL, {"sort": "titre", "page": 3}))
+    last = page_html(client.get(LIST_URL, {"sort": "titre", "page": 3}))
     assert 'rel="prev" href="?sort=titre&amp;page=2"' in last
     assert 'rel="next"' not in last
     assert "Page 3 sur 3" in last
@@ -146,7 +143,7 @@ def test_bad_values_answer_200_with_a_french_message(client, params, message):
     response = client.get(LIST_URL, params)
 
     assert response.status_code == 200
-    html = page_text(response)
+    html = page_html(response)
     assert "Certaines valeurs demandées n'ont pas été comprises" in html
     assert message in html
 
@@ -157,18 +154,18 @@ def test_control_characters_in_the_search_do_not_break_the_page(client):
     response = client.get(LIST_URL, {"q": "\x01ludo\x1b\x7f"})
 
     assert response.status_code == 200
-    assert "Ludothèque" in page_text(response)
+    assert "Ludothèque" in page_html(response)
 
 
 def test_search_is_not_injected_into_the_page(client):
-    html = page_text(client.get(LIST_URL, {"q": '<script>alert("x")</script>'}))
+    html = page_html(client.get(LIST_URL, {"q": '<script>alert("x")</script>'}))
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html
 
 
 def test_download_links_carry_the_current_filters(client):
     FicheActionFactory(titre="Emploi")
-    html = page_text(client.get(LIST_URL, {"q": "emploi", "page": "1"}))
+    html = page_html(client.get(LIST_URL, {"q": "emploi", "page": "1"}))
     for name in ("recap-pdf", "recap-xlsx", "export-csv", "export-json"):
         assert f'href="{reverse(f"actions:{name}")}?q=emploi"' in html
 
@@ -179,12 +176,12 @@ def test_the_pdf_link_is_offered_only_within_the_pdf_limit(client, settings):
         FicheActionFactory(titre=titre)
     pdf_url = reverse("actions:recap-pdf")
 
-    for html in (page_text(client.get(LIST_URL)), page_text(client.get("/"))):
+    for html in (page_html(client.get(LIST_URL)), page_html(client.get("/"))):
         assert f'href="{pdf_url}' not in html
         assert "au plus 2 fiches, affinez la sélection" in html
         assert f'href="{reverse("actions:recap-xlsx")}' in html
 
-    html = page_text(client.get(LIST_URL, {"q": "emploi"}))
+    html = page_html(client.get(LIST_URL, {"q": "emploi"}))
     assert f'href="{pdf_url}?q=emploi"' in html
     assert "affinez la sélection" not in html
 
@@ -201,7 +198,7 @@ def test_a_recap_pdf_beyond_the_limit_explains_and_links_to_filter_or_the_workbo
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
-    html = page_text(response)
+    html = page_html(response)
     assert "<strong>3 fiches</strong>" in html
     assert "en réunit au plus 2.</p>" in html
     assert f'href="{LIST_URL}?q=emploi">Affiner la sélection</a>' in html
@@ -247,7 +244,7 @@ def test_detail_shows_the_whole_fiche(client):
     LigneBudgetFactory(fiche=fiche, montant=Decimal("10000"))
 
     response = client.get(fiche.get_absolute_url())
-    html = page_text(response)
+    html = page_html(response)
 
     assert response.status_code == 200
     assert html.count("<h1") == 1
@@ -268,13 +265,13 @@ def test_detail_shows_the_whole_fiche(client):
 
 def test_detail_without_budget_says_so(client):
     fiche = FicheActionFactory(budget_texte="")
-    assert "Budget non renseigné" in page_text(client.get(fiche.get_absolute_url()))
+    assert "Budget non renseigné" in page_html(client.get(fiche.get_absolute_url()))
 
 
 def test_descriptif_is_escaped(client):
     fiche = FicheActionFactory(descriptif='<script>alert("x")</script>\n- <b>gras</b>')
 
-    html = page_text(client.get(fiche.get_absolute_url()))
+    html = page_html(client.get(fiche.get_absolute_url()))
 
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -287,7 +284,7 @@ def test_detail_shows_the_sub_actions_tree(client):
     axe = SousActionFactory(fiche=fiche, parent=orientation, nature="axe", titre="Innover")
     SousActionFactory(fiche=fiche, parent=axe, nature="action", numero="1", titre="Observatoire")
 
-    html = page_text(client.get(fiche.get_absolute_url()))
+    html = page_html(client.get(fiche.get_absolute_url()))
 
     tree = html[html.index("Sous-actions") :]
     assert tree.index("Faciliter l’ESS") < tree.index("Innover") < tree.index("Observatoire")
@@ -300,24 +297,24 @@ def test_unpublished_fiche_is_404_for_the_public_and_shown_to_staff(client, staf
 
     response = client.get(fiche.get_absolute_url())
     assert response.status_code == 404
-    assert "Page introuvable" in page_text(response)
+    assert "Page introuvable" in page_html(response)
 
     staff = staff_client.get(fiche.get_absolute_url())
     assert staff.status_code == 200
-    assert "Brouillon" in page_text(staff)
+    assert "Brouillon" in page_html(staff)
 
 
 def test_unknown_slug_is_404_in_the_sites_look(client):
     response = client.get("/actions/nexiste-pas/")
     assert response.status_code == 404
-    html = page_text(response)
+    html = page_html(response)
     assert "Page introuvable" in html
     assert "Aller au contenu" in html
 
 
 def test_the_fiche_page_links_its_pdf(client):
     fiche = FicheActionFactory()
-    html = page_text(client.get(fiche.get_absolute_url()))
+    html = page_html(client.get(fiche.get_absolute_url()))
     assert f'href="{reverse("actions:fiche-pdf", args=[fiche.slug])}"' in html
 
 
@@ -360,7 +357,7 @@ def test_detail_query_budget(client, django_assert_max_num_queries, size):
 
 
 def test_a_bad_field_is_marked_invalid_and_points_to_its_message(client):
-    html = page_text(client.get(LIST_URL, {"structure": "inconnue"}))
+    html = page_html(client.get(LIST_URL, {"structure": "inconnue"}))
 
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_structure_error"' in html

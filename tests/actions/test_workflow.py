@@ -1,8 +1,6 @@
 """The publication workflow: brouillon → en relecture → publiée → archivée, who may move a fiche,
 what the public then sees, and the admin's buttons."""
 
-import html
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -13,6 +11,7 @@ from actions import services
 from actions.models import Etat, FicheAction, Role, TransitionFiche
 from actions.roles import CONTRIBUTEUR, LECTEUR, REDACTEUR
 from structures.models import Structure
+from tests.conftest import page_text
 from tests.factories import (
     FicheActionFactory,
     ParticipationFactory,
@@ -22,10 +21,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 @pytest.fixture
@@ -204,7 +199,7 @@ def test_the_public_sees_published_fiches_only(client):
         assert client.get(fiche.get_absolute_url()).status_code == 404
         assert client.get(reverse("actions:fiche-pdf", args=[fiche.slug])).status_code == 404
 
-    listing = text(client.get(reverse("actions:list")))
+    listing = page_text(client.get(reverse("actions:list")))
 
     assert "Fiche publiée" in listing
     assert "Fiche brouillon" not in listing
@@ -216,17 +211,17 @@ def test_an_archived_fiche_leaves_the_lists_but_its_page_answers_with_a_banner(c
     archivee = FicheActionFactory(titre="Ancienne action", etat=Etat.ARCHIVEE)
     FicheActionFactory(titre="Action en cours", etat=Etat.PUBLIEE)
 
-    listing = text(client.get(reverse("actions:list")))
+    listing = page_text(client.get(reverse("actions:list")))
     page = client.get(archivee.get_absolute_url())
 
     assert "Action en cours" in listing
     assert "Ancienne action" not in listing
     assert page.status_code == 200
-    content = text(page)
+    content = page_text(page)
     assert '<div class="notice notice--archive" role="status">' in content
     assert "Fiche archivée" in content
     assert "Ancienne action" in content
-    assert "Ancienne action" not in text(client.get("/"))  # nor in the home page's totals
+    assert "Ancienne action" not in page_text(client.get("/"))  # nor in the home page's totals
 
 
 def test_editors_see_drafts_and_fiches_in_review_with_a_badge(client):
@@ -235,8 +230,8 @@ def test_editors_see_drafts_and_fiches_in_review_with_a_badge(client):
     FicheActionFactory(titre="Fiche à relire", etat=Etat.EN_RELECTURE)
     FicheActionFactory(titre="Fiche rangée", etat=Etat.ARCHIVEE)
 
-    listing = text(client.get(reverse("actions:list")))
-    page = text(client.get(brouillon.get_absolute_url()))
+    listing = page_text(client.get(reverse("actions:list")))
+    page = page_text(client.get(brouillon.get_absolute_url()))
 
     assert "Idée de fiche" in listing
     assert "Fiche à relire" in listing
@@ -258,12 +253,12 @@ def test_the_change_page_offers_the_moves_the_user_may_make(client, structure, c
     change = reverse("admin:actions_ficheaction_change", args=[fiche.pk])
 
     client.force_login(contributeur)
-    page = text(client.get(change))
+    page = page_text(client.get(change))
     assert "Envoyer en relecture" in page
     assert ">Publier<" not in page
 
     client.force_login(staff_user(REDACTEUR))
-    page = text(client.get(change))
+    page = page_text(client.get(change))
     assert "Envoyer en relecture" in page
     assert ">Publier<" in page
     assert ">Archiver<" not in page
@@ -275,12 +270,12 @@ def test_buttons_move_the_fiche_and_the_page_lists_the_moves(client, structure, 
 
     response = client.post(transition_url(fiche, "soumettre"), follow=True)
 
-    assert "Fiche « Consommer bio » envoyée en relecture." in text(response)
+    assert "Fiche « Consommer bio » envoyée en relecture." in page_text(response)
     client.force_login(staff_user(REDACTEUR, first_name="Rémi", last_name="Dacteur"))
     response = client.post(
         transition_url(fiche, "renvoyer"), {"commentaire": "Ajouter les partenaires."}, follow=True
     )
-    page = text(response)
+    page = page_text(response)
     assert "Fiche « Consommer bio » renvoyée en brouillon." in page
     assert "En relecture → Brouillon" in page
     assert "Ajouter les partenaires." in page
@@ -294,7 +289,7 @@ def test_a_refused_button_says_why_and_changes_nothing(client, redacteur):
 
     response = client.post(transition_url(fiche, "renvoyer"), {"commentaire": ""}, follow=True)
 
-    assert "il est obligatoire pour renvoyer une fiche en brouillon" in text(response)
+    assert "il est obligatoire pour renvoyer une fiche en brouillon" in page_text(response)
     assert FicheAction.objects.get(pk=fiche.pk).etat == Etat.EN_RELECTURE
 
 
@@ -304,7 +299,7 @@ def test_a_contributor_posting_publish_by_hand_is_refused(client, structure, con
 
     response = client.post(transition_url(fiche, "publier"), follow=True)
 
-    assert "Seuls les rédacteurs du CG59" in text(response)
+    assert "Seuls les rédacteurs du CG59" in page_text(response)
     assert FicheAction.objects.get(pk=fiche.pk).etat == Etat.EN_RELECTURE
 
 
@@ -314,11 +309,11 @@ def test_a_transition_url_answers_get_with_405_and_an_unknown_one_with_a_message
 
     assert client.get(transition_url(fiche, "publier")).status_code == 405
     response = client.post(transition_url(fiche, "effacer"), follow=True)
-    assert "Action de publication inconnue." in text(response)
+    assert "Action de publication inconnue." in page_text(response)
     missing = client.post(
         reverse("admin:actions_ficheaction_transition", args=[999999, "publier"]), follow=True
     )
-    assert "n'existe pas ou ne vous est pas accessible" in text(missing)
+    assert "n'existe pas ou ne vous est pas accessible" in page_text(missing)
 
 
 def test_a_contributor_editing_a_published_fiche_takes_it_off_the_portal(
@@ -328,13 +323,13 @@ def test_a_contributor_editing_a_published_fiche_takes_it_off_the_portal(
     client.force_login(contributeur)
     change = reverse("admin:actions_ficheaction_change", args=[fiche.pk])
     page = client.get(change)
-    assert "elle repassera en brouillon" in text(page)
+    assert "elle repassera en brouillon" in page_text(page)
     data = admin_form_data(page)
     data["descriptif"] = "Un nouveau descriptif."
 
     response = client.post(change, data, follow=True)
 
-    assert "vos modifications la repassent en brouillon" in text(response)
+    assert "vos modifications la repassent en brouillon" in page_text(response)
     fiche.refresh_from_db()
     assert (fiche.etat, fiche.descriptif) == (Etat.BROUILLON, "Un nouveau descriptif.")
     assert TransitionFiche.objects.get(fiche=fiche).auteur == contributeur
@@ -387,7 +382,7 @@ def test_the_list_actions_refuse_what_the_user_may_not_do(client, structure, con
     client.force_login(contributeur)
     changelist = reverse("admin:actions_ficheaction_changelist")
 
-    page = text(client.get(changelist))
+    page = page_text(client.get(changelist))
     assert "Envoyer en relecture les fiches sélectionnées" in page
     assert "Publier les fiches sélectionnées" not in page
 
@@ -396,7 +391,7 @@ def test_the_list_actions_refuse_what_the_user_may_not_do(client, structure, con
         {"action": "envoyer_en_relecture", "_selected_action": [str(f.pk) for f in fiches]},
         follow=True,
     )
-    assert "2 fiches envoyées en relecture." in text(response)
+    assert "2 fiches envoyées en relecture." in page_text(response)
     response = client.post(
         changelist,
         {"action": "publier", "_selected_action": [str(f.pk) for f in fiches]},
@@ -433,8 +428,8 @@ def test_a_contributor_proposes_an_editor_publishes_and_the_history_tells_who(cl
     change = reverse("admin:actions_ficheaction_change", args=[maison.pk])
     data = admin_form_data(client.get(change))
     data["descriptif"] = maison.descriptif + "\nOuverture prévue au printemps."
-    assert "repassent en brouillon" in text(client.post(change, data, follow=True))
-    assert "envoyée en relecture" in text(
+    assert "repassent en brouillon" in page_text(client.post(change, data, follow=True))
+    assert "envoyée en relecture" in page_text(
         client.post(transition_url(maison, "soumettre"), follow=True)
     )
 
@@ -454,20 +449,20 @@ def test_a_contributor_proposes_an_editor_publishes_and_the_history_tells_who(cl
 
     # An editor publishes it.
     client.post(reverse("admin:login"), {"username": "cg59", "password": "mot-de-passe-de-test"})
-    assert "publiée" in text(client.post(transition_url(maison, "publier"), follow=True))
+    assert "publiée" in page_text(client.post(transition_url(maison, "publier"), follow=True))
     client.logout()
-    assert "Ouverture prévue au printemps." in text(client.get(maison.get_absolute_url()))
+    assert "Ouverture prévue au printemps." in page_text(client.get(maison.get_absolute_url()))
 
     # The history shows both changes with their authors.
     client.post(reverse("admin:login"), {"username": "cg59", "password": "mot-de-passe-de-test"})
-    history = text(client.get(reverse("admin:actions_ficheaction_history", args=[maison.pk])))
+    history = page_text(client.get(reverse("admin:actions_ficheaction_history", args=[maison.pk])))
     rows = history.split("<tr>")
     contributor_edit = next(r for r in rows if "Ouverture prévue au printemps." in r)
     publication = next(r for r in rows if "<ins>Publiée</ins>" in r)
     assert "Sandrine Goût (sensdugout)" in contributor_edit
     assert "Rémi Dacteur (cg59)" in publication
     assert "<del>En relecture</del>" in publication
-    page = text(client.get(change))
+    page = page_text(client.get(change))
     assert "Brouillon → En relecture" in page and "En relecture → Publiée" in page
 
 

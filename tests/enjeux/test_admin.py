@@ -1,11 +1,10 @@
 """Staff admin of the referential: contract, enjeux with their orientations, orientation codes."""
 
-import html
-
 import pytest
 from django.urls import reverse
 
 from enjeux.models import Contrat, Enjeu, Orientation
+from tests.conftest import page_text
 from tests.factories import (
     ContratFactory,
     EnjeuFactory,
@@ -15,10 +14,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def listed(response) -> list[str]:

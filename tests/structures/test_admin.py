@@ -1,14 +1,11 @@
 """Staff admin of structures and contacts: pages, fiche counts, query budget, protected deletion."""
 
-import html
-import re
-
 import pytest
 from django.urls import reverse
 
 from actions.models import Participation, Role
-from contrat.formats import NBSP
 from structures.models import Contact, Nature, Structure
+from tests.conftest import page_text
 from tests.factories import (
     ContactFactory,
     FicheActionFactory,
@@ -22,12 +19,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 STRUCTURE_CHANGELIST = reverse("admin:structures_structure_changelist")
-
-
-def page_text(response) -> str:
-    """The page's text as a reader sees it: no tags, entities decoded."""
-    text = re.sub(r"<[^>]+>", "", response.content.decode())
-    return html.unescape(text).replace(NBSP, " ")
 
 
 def change_url(structure) -> str:
@@ -168,7 +159,7 @@ def test_structure_page_lists_its_fiches_with_role_and_link_in_constant_queries(
     with django_assert_max_num_queries(10):
         response = admin_client.get(change_url(pole))
 
-    text = page_text(response)
+    text = page_text(response, tags=False)
     assert "Participe à" in text
     assert f"{fiches[0].titre} — Co-porteur" in text
     assert f"{fiches[0].titre} — Financeur (via le PADESS)" in text
@@ -180,7 +171,7 @@ def test_structure_page_lists_its_fiches_with_role_and_link_in_constant_queries(
 def test_structure_page_without_fiche_says_so(admin_client):
     response = admin_client.get(change_url(StructureFactory()))
 
-    assert "Aucune fiche action pour l'instant." in page_text(response)
+    assert "Aucune fiche action pour l'instant." in page_text(response, tags=False)
 
 
 def test_contact_is_added_from_the_structure_page(admin_client):
@@ -210,7 +201,7 @@ def test_bad_contact_email_is_refused_in_french(admin_client):
 
     response = admin_client.post(url, data)
 
-    assert "Saisissez une adresse de courriel valide." in page_text(response)
+    assert "Saisissez une adresse de courriel valide." in page_text(response, tags=False)
     assert not structure.contacts.exists()
 
 
@@ -228,7 +219,7 @@ def test_deleting_a_structure_of_a_fiche_is_refused_and_nothing_is_deleted(admin
 
     for shown in (page, response):
         assert shown.status_code == 200
-        text = page_text(shown)
+        text = page_text(shown, tags=False)
         assert "provoquerait la suppression des objets liés et protégés suivants" in text
         assert f"{porteur.nom} — Porteur" in text
     assert Structure.objects.filter(pk=porteur.pk).exists()
@@ -244,7 +235,7 @@ def test_deleting_a_financer_of_a_budget_line_is_refused(admin_client):
         reverse("admin:structures_structure_delete", args=[financeur.pk]), {"post": "yes"}
     )
 
-    assert "objets liés et protégés" in page_text(response)
+    assert "objets liés et protégés" in page_text(response, tags=False)
     ligne.refresh_from_db()
     assert ligne.financeur == financeur
 
@@ -260,7 +251,7 @@ def test_bulk_deletion_of_structures_of_fiches_is_refused(admin_client):
     )
 
     assert response.status_code == 200
-    assert "objets liés et protégés" in page_text(response)
+    assert "objets liés et protégés" in page_text(response, tags=False)
     assert Structure.objects.filter(pk__in=selected).count() == 3
 
 
