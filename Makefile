@@ -66,7 +66,8 @@ bench: install-dev
 	$(BIN)/python scripts/bench_pages.py
 
 # Load test of the production setup on 127.0.0.1 (gunicorn, PostgreSQL database contrat_load,
-# whitenoise) driven by locust, 50 users for 60 s; written to docs/benchmarks.md.
+# whitenoise) driven by locust, 50 users for 60 s, then a burst of 200 recap PDFs while fiches
+# are read (issue 15); written to docs/benchmarks.md.
 .PHONY: load
 load: install-dev
 	$(BIN)/python scripts/load.py

@@ -54,18 +54,28 @@ def _rate(group, request):
 
 
 def throttled(view):
-    """At most EXPORT_RATE downloads per client address (per account once logged in: the CG59's
-    staff may share one address), all download views counted together; beyond, a French 429
-    page with Retry-After."""
+    """A download view's guard, before any query: at most EXPORT_MAX_CONCURRENT_DOWNLOADS
+    downloads in progress in this process, a 503 at once beyond (the other threads stay for the
+    pages); then at most EXPORT_RATE downloads per client address (per account once logged in:
+    the CG59's staff may share one address), all download views counted together, a French
+    429 page with Retry-After beyond."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        usage = get_usage(request, group="downloads", key="user_or_ip", rate=_rate, increment=True)
-        if usage is not None and usage["should_limit"]:
-            # time_left is -1 when the cache could not count: django-ratelimit then refuses.
-            wait = usage["time_left"] if usage["time_left"] > 0 else 60
-            return _standalone("429.html", 429, {"secondes": wait}, wait)
-        return view(request, *args, **kwargs)
+        downloads = _semaphore("downloads", settings.EXPORT_MAX_CONCURRENT_DOWNLOADS)
+        if not downloads.acquire(blocking=False):
+            return busy_response()
+        try:
+            usage = get_usage(
+                request, group="downloads", key="user_or_ip", rate=_rate, increment=True
+            )
+            if usage is not None and usage["should_limit"]:
+                # time_left is -1 when the cache could not count: django-ratelimit then refuses.
+                wait = usage["time_left"] if usage["time_left"] > 0 else 60
+                return _standalone("429.html", 429, {"secondes": wait}, wait)
+            return view(request, *args, **kwargs)
+        finally:
+            downloads.release()
 
     return wrapper
 
@@ -82,17 +92,16 @@ def download_key(kind: str, request, params=()) -> str:
     return f"download:{kind}:{audience}:{data_version()}:{query}"
 
 
-_slots_guard = threading.Lock()
-_slots: tuple[int, threading.BoundedSemaphore] | None = None
+_semaphores_guard = threading.Lock()
+_semaphores: dict[str, tuple[int, threading.BoundedSemaphore]] = {}
 
 
-def _render_slots() -> threading.BoundedSemaphore:
-    global _slots
-    size = settings.EXPORT_MAX_CONCURRENT_RENDERS
-    with _slots_guard:
-        if _slots is None or _slots[0] != size:  # first use, or a test changed the setting
-            _slots = (size, threading.BoundedSemaphore(size))
-        return _slots[1]
+def _semaphore(name: str, size: int) -> threading.BoundedSemaphore:
+    """This process's semaphore `name`, of `size` (made anew if a test changed the setting)."""
+    with _semaphores_guard:
+        if name not in _semaphores or _semaphores[name][0] != size:
+            _semaphores[name] = (size, threading.BoundedSemaphore(size))
+        return _semaphores[name][1]
 
 
 @contextmanager
@@ -142,7 +151,7 @@ def cached_render(key: str, build) -> bytes:
         content = store.get(key)  # built by another worker between the first look and the lock
         if content is not None:
             return content
-        slots = _render_slots()
+        slots = _semaphore("renders", settings.EXPORT_MAX_CONCURRENT_RENDERS)
         if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise RenderBusy
         try:

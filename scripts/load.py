@@ -2,9 +2,11 @@
 
 Recreates the PostgreSQL database `contrat_load` (recap + 1,000 generated fiches), runs
 collectstatic, starts gunicorn with the production settings on a free 127.0.0.1 port (as the
-README deploys it: 3 sync workers), drives it with locust headless (50 users, 60 s, the
-visitors of scripts/locustfile.py), stops gunicorn, and writes the results. Bounded: locust
-stops by itself, and everything this script started is stopped at the end, whatever happens.
+README deploys it), drives it with locust headless (50 users, 60 s, the visitors of
+scripts/locustfile.py), then the burst of issue 15 (200 recap PDFs from 50 clients while 5
+people read fiches, until the 200 are answered, 180 s at most), stops gunicorn, and writes the
+results. Bounded: locust stops by itself, and everything this script started is stopped at the
+end, whatever happens.
 """
 
 import argparse
@@ -33,22 +35,42 @@ USERS = 50
 SPAWN_RATE = 10
 RUN_TIME = "60s"
 WORKERS = 3  # the README's gunicorn command
+THREADS = 4  # idem: threads, so that the pages are not queued behind the downloads
 TIMEOUT = 120  # idem
 RECAP_PDF_MAX_FICHES = 1_000  # contrat.settings.base's default, set in the server's env
+LOADS = []  # the machine's load average (1 min) at the start and the end
 
 
 # (name, extra locust arguments): the full mix, then the same visitors without the downloads.
 SCENARIOS = [
-    ("pages et exports", []),
-    ("pages seules", ["--exclude-tags", "export"]),
+    ("pages et exports", ["Visitor"]),
+    ("pages seules", ["Visitor", "--exclude-tags", "export"]),
 ]
+BURST = "rafale d'exports"
+BURST_CLIENTS = 50  # BurstDownloader users, each with BURST_EACH requests one after the other
+BURST_EACH = 4
+BURST_SHARED = 10  # of the clients, these share one address (a crawler); the others have theirs
+BURST_QUERIES = 10  # distinct recaps: the cache cannot answer everything from one build
+BURST_READERS = 10  # FicheReader users, a page every 0.5 to 1 s each
+BURST_WARMUP = 5  # seconds of reading before the burst, not counted
+BURST_USERS = BURST_CLIENTS + BURST_READERS
+BURST_MAX_TIME = "180s"  # the run ends when the 200 downloads are answered; this is the bound
 
 
 def prefix_for(scenario: str) -> Path:
     return ARTIFACTS / ("load_" + scenario.replace(" ", "_"))
 
 
-def run_locust(base: str, prefix: Path, urls_file: Path, env: dict, extra: list[str]) -> int:
+def run_locust(
+    base: str,
+    prefix: Path,
+    urls_file: Path,
+    env: dict,
+    extra: list[str],
+    users: int = USERS,
+    spawn_rate: int = SPAWN_RATE,
+    run_time: str = RUN_TIME,
+) -> int:
     """One bounded headless run; its CSV files go to `prefix`_stats.csv etc."""
     command = [
         str(BIN / "locust"),
@@ -56,11 +78,11 @@ def run_locust(base: str, prefix: Path, urls_file: Path, env: dict, extra: list[
         str(ROOT / "scripts" / "locustfile.py"),
         "--headless",
         "--users",
-        str(USERS),
+        str(users),
         "--spawn-rate",
-        str(SPAWN_RATE),
+        str(spawn_rate),
         "--run-time",
-        RUN_TIME,
+        run_time,
         "--stop-timeout",
         "10",
         "--host",
@@ -95,6 +117,9 @@ def production_env(port: int) -> dict:
         "LOG_LEVEL": "WARNING",
         "LOAD_PORT": str(port),
         "RECAP_PDF_MAX_FICHES": str(RECAP_PDF_MAX_FICHES),
+        # As behind the README's nginx: the client's address is the last of X-Forwarded-For,
+        # which the locust visitors set, one address each (the downloads are throttled by it).
+        "TRUSTED_PROXY_COUNT": "1",
     }
 
 
@@ -117,6 +142,7 @@ def prepare(env) -> dict:
         conn.execute("ANALYZE")
     script = (
         "import django, json; django.setup()\n"
+        "from django.db.models import Count\n"
         "from django.templatetags.static import static\n"
         "from actions.models import FicheAction\n"
         "from enjeux.querysets import current_enjeux\n"
@@ -125,6 +151,10 @@ def prepare(env) -> dict:
         "print(json.dumps({'fiches': fiches, 'pages': len(fiches) // 20 + 1,\n"
         "  'structures': list(Structure.objects.filter(participations__isnull=False)"
         ".distinct().values_list('slug', flat=True)),\n"
+        # The burst's recaps: the structures that carry the most fiches, first.
+        "  'porteurs': list(Structure.objects.filter(participations__role='porteur')"
+        ".annotate(n=Count('participations')).order_by('-n', 'slug')"
+        ".values_list('slug', flat=True)[:20]),\n"
         "  'enjeux': list(current_enjeux().values_list('numero', flat=True)),\n"
         "  'stylesheet': static('css/site.css')}))\n"
     )
@@ -205,7 +235,59 @@ def summary(stats) -> dict:
     return next(row for row in stats if row["Name"] == "Aggregated")
 
 
-def write_doc(results: dict, probe) -> str:
+def burst_lines(burst) -> list[str]:
+    """The burst's block: the fiche pages' times, and the downloads by status."""
+    stats, failures, _seconds = burst
+    own = BURST_CLIENTS - BURST_SHARED
+    rows = {row["Name"]: row for row in stats}
+    total = rows["Aggregated"]
+    duration = int(total["Request Count"]) / max(float(total["Requests/s"]), 1e-9)
+    fiches = rows.get("/actions/<slug>/")
+    statuses = sorted(name for name in rows if name.startswith("rafale"))
+    p95 = int(fiches["95%"]) if fiches else None
+    verdict = "tenue" if p95 is not None and p95 < 1000 else "**manquée**"
+    lines = [
+        "",
+        "### Rafale d'exports (issue 15)",
+        "",
+        f"{BURST_CLIENTS} clients demandent chacun {BURST_EACH} PDF récapitulatifs à la suite"
+        f" ({BURST_CLIENTS * BURST_EACH} requêtes, « 4 vagues de 50 ») : {own} ont chacun"
+        f" leur adresse, {BURST_SHARED} partagent la même (un robot),"
+        f" par `X-Forwarded-For` comme derrière nginx ; chaque PDF est celui des fiches d'une"
+        f" structure porteuse, parmi les {BURST_QUERIES} qui en portent le plus (une vingtaine"
+        " de fiches chacune), pour que le cache ne réponde pas à tout d'un seul rendu. Le cache"
+        " part vide (version des données changée juste avant, comme après une modification)."
+        f" Pendant ce temps, {BURST_READERS} personnes lisent des fiches (0,5 à 1 s entre deux"
+        f" pages, depuis {BURST_WARMUP} s avant la rafale, non comptées) ; la"
+        " mesure s'arrête quand les 200 téléchargements ont reçu leur réponse"
+        f" ({duration:.0f} s de rafale). Réglages par défaut : `EXPORT_RATE=20/m`, deux"
+        " téléchargements en cours au plus par processus (les autres threads restent aux pages),"
+        " un rendu à la fois par processus et par machine, 5 s d'attente au plus pour un rendu"
+        " (`EXPORT_RENDER_WAIT`) ; 200, 429"
+        " (limite par adresse) et 503 (pas de place, « réessayez ») sont des réponses"
+        " attendues, tout autre statut une erreur.",
+        "",
+        "| requête | nombre | erreurs | p50 | p95 | p99 | max |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in (["/actions/<slug>/"] if fiches else []) + statuses:
+        row = rows[name]
+        lines.append(
+            f"| `{name}` | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | "
+            f"{row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} |"
+        )
+    if p95 is not None:
+        lines += [
+            "",
+            f"p95 des pages de fiche pendant la rafale : **{p95} ms** (cible < 1 s : {verdict}).",
+        ]
+    if failures:
+        lines += ["", "Erreurs de la rafale :", ""]
+        lines += [f"- `{f['Name']}` : {f['Error']} ({f['Occurrences']} fois)" for f in failures]
+    return lines
+
+
+def write_doc(results: dict, probe, burst) -> str:
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_exports import machine
 
@@ -216,7 +298,10 @@ def write_doc(results: dict, probe) -> str:
         f"Mesuré le {time.strftime('%d/%m/%Y à %H:%M')} sur : {machine()}.",
         f"{versions()}.",
         "Montage de production sur 127.0.0.1 : `contrat.settings.production`, gunicorn"
-        f" {WORKERS} workers synchrones, `--timeout {TIMEOUT}` (la commande du README),"
+        f" {WORKERS} workers de {THREADS} threads, `--timeout {TIMEOUT}` (la commande du"
+        " README ; plus `--keep-alive 5`, locust parlant directement à gunicorn), caches dans"
+        " la base (`DatabaseCache`), `TRUSTED_PROXY_COUNT=1` (chaque"
+        " visiteur a son adresse dans `X-Forwarded-For`),"
         " whitenoise (fichiers compressés par collectstatic), PostgreSQL local,"
         f" `CONN_MAX_AGE=60`. Base `{PG_DATABASE}` : les 29 fiches de la recap et"
         f" {thousands(FICHES)} fiches générées"
@@ -225,8 +310,12 @@ def write_doc(results: dict, probe) -> str:
         f" seconde, {RUN_TIME} par scénario ; chacun attend 0,5 à 2 s entre deux requêtes."
         " Parcours : accueil, liste (pages, recherche, filtres), fiches, structures, enjeux,"
         " CSS ; le scénario « pages et exports » y ajoute les exports CSV et JSON de toute la"
-        " recap, le XLSX et le PDF des fiches d'une structure. Toute réponse autre que 200"
-        " compte comme une erreur. Temps de réponse en ms (percentiles arrondis par locust).",
+        " recap, le XLSX et le PDF des fiches d'une structure. Une page doit répondre 200 ; un"
+        " téléchargement refusé par le portail (429 : trop depuis cette adresse ; 503 : pas de"
+        " place pour un rendu, « réessayez ») est compté à part, sous son statut ; toute autre"
+        " réponse est une erreur. Temps de réponse en ms (percentiles arrondis par locust)."
+        f" Charge moyenne de la machine (1 min, d'autres processus compris) : {LOADS[0]:.1f} au"
+        f" début, {LOADS[-1]:.1f} à la fin.",
         "",
         "| scénario | requêtes | erreurs | débit (req/s) | p50 | p95 | p99 | max |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -264,6 +353,7 @@ def write_doc(results: dict, probe) -> str:
         f" les fiches ({thousands(FICHES + 29)}, au-delà de la limite `RECAP_PDF_MAX_FICHES`"
         f" de {thousands(RECAP_PDF_MAX_FICHES)} : l'accueil n'en offre plus le lien) : statut"
         f" **{status}**, `{kind}`, {size / 1024:.0f} ko, en {seconds:.2f} s.",
+        *burst_lines(burst),
         "",
         END,
     ]
@@ -284,15 +374,47 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def run_burst(base: str, urls_file: Path, env: dict) -> tuple[int, float]:
+    """The burst, from cold: a new data version first (as after an edit in the admin), so that
+    the downloads of the scenarios before are not what answers. Returns (exit code, seconds)."""
+    bump = "from contrat.dataversion import data_version_bump; data_version_bump()"
+    manage(env, "shell", "-c", bump)
+    print(f"locust « {BURST} » : {BURST_CLIENTS} clients × {BURST_EACH} PDF")
+    started = time.monotonic()
+    code = run_locust(
+        base,
+        prefix_for(BURST),
+        urls_file,
+        env,
+        ["BurstDownloader", "FicheReader"],
+        users=BURST_USERS,
+        spawn_rate=BURST_USERS,
+        run_time=BURST_MAX_TIME,
+    )
+    return code, time.monotonic() - started
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
+    parser.add_argument(
+        "--burst-only", action="store_true", help="the burst alone, printed (implies --no-doc)"
+    )
     args = parser.parse_args()
+    scenarios = [] if args.burst_only else SCENARIOS
+    LOADS.append(os.getloadavg()[0])
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     env = production_env(port)
     targets = prepare(env)
     urls_file = ARTIFACTS / "load_urls.json"
+    targets["burst"] = {
+        "clients": BURST_CLIENTS,
+        "each": BURST_EACH,
+        "shared": BURST_SHARED,
+        "queries": BURST_QUERIES,
+        "warmup": BURST_WARMUP,
+    }
     urls_file.write_text(json.dumps(targets), encoding="utf-8")
     base = f"http://127.0.0.1:{port}"
     log = open(ARTIFACTS / "load_gunicorn.log", "w", encoding="utf-8")  # noqa: SIM115
@@ -304,6 +426,13 @@ def main():
             f"127.0.0.1:{port}",
             "--workers",
             str(WORKERS),
+            "--threads",
+            str(THREADS),
+            # Locust talks to gunicorn directly, reusing its connections up to 2 s apart: past
+            # gunicorn's 2 s keep-alive, a request raced the close (connection reset). nginx
+            # does not keep its connections to gunicorn alive, by default.
+            "--keep-alive",
+            "5",
             "--timeout",
             str(TIMEOUT),
         ],
@@ -316,22 +445,27 @@ def main():
     try:
         wait_until_up(f"{base}/", server)
         returncodes = []
-        for name, extra in SCENARIOS:
+        for name, extra in scenarios:
             print(f"gunicorn prêt sur {base} ; locust « {name} » : {USERS} visiteurs, {RUN_TIME}")
             returncodes.append(run_locust(base, prefix_for(name), urls_file, env, extra))
         probe = timed_get(f"{base}/actions/export/recap.pdf")
+        code, burst_seconds = run_burst(base, urls_file, env)
+        returncodes.append(code)
     finally:
         stop(server)
         log.close()
+        LOADS.append(os.getloadavg()[0])
     results = {
         name: (read_stats(prefix_for(name)), read_failures(prefix_for(name)))
-        for name, _extra in SCENARIOS
+        for name, _extra in scenarios
     }
-    if args.no_doc:
-        print(json.dumps({"results": results, "probe": probe}, indent=2))
+    burst = (read_stats(prefix_for(BURST)), read_failures(prefix_for(BURST)), burst_seconds)
+    if args.no_doc or args.burst_only:
+        print(json.dumps({"results": results, "probe": probe, "burst": burst}, indent=2))
     else:
-        print(write_doc(results, probe))
-    if any(returncodes) or any(failures for _stats, failures in results.values()):
+        print(write_doc(results, probe, burst))
+    failed = [failures for _stats, failures in results.values()] + [burst[1]]
+    if any(returncodes) or any(failed):
         sys.exit(
             "Des requêtes ont échoué : voir artifacts/load_*_failures.csv et load_gunicorn.log"
         )

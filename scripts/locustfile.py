@@ -1,17 +1,42 @@
 """Locust visitors of the public portal and its exports, driven by scripts/load.py (`make load`).
 
 The URLs to pick from (fiche and structure slugs, enjeu numbers) are read from the JSON file
-named by LOAD_URLS, which scripts/load.py writes from the load database."""
+named by LOAD_URLS, which scripts/load.py writes from the load database. Each visitor has its
+own client address, sent in X-Forwarded-For as the README's nginx would (the server runs with
+TRUSTED_PROXY_COUNT=1): the portal throttles downloads per address. The addresses are from the
+documentation ranges (RFC 5737): a header only, no traffic goes anywhere but 127.0.0.1."""
 
+import itertools
 import json
 import os
 import random
 from urllib.parse import quote
 
-from locust import HttpUser, between, tag, task
+import gevent
+from locust import HttpUser, between, constant, tag, task
 
 with open(os.environ["LOAD_URLS"], encoding="utf-8") as handle:
     TARGETS = json.load(handle)
+
+_visitor_numbers = itertools.count()
+
+
+def next_address(network: str = "198.51.100") -> str:
+    return f"{network}.{next(_visitor_numbers) % 254 + 1}"
+
+
+def download(user, url: str, name: str, *, by_status: bool = False) -> None:
+    """A download. The portal may refuse one, as it should under load: 429 (too many from this
+    address) or 503 (no render slot free, "réessayez"); those are counted apart, under their
+    status (every status with `by_status`). Anything else is a failure."""
+    with user.client.get(url, name=name, catch_response=True) as response:
+        if by_status or response.status_code != 200:
+            response.request_meta["name"] = f"{name} → {response.status_code}"
+        if response.status_code in (200, 429, 503):
+            response.success()
+        else:
+            response.failure(f"statut {response.status_code}")
+
 
 SEARCHES = ["jardins", "épicerie solidaire", "insertion", "ESS", "ludothèque", "Maubeuge", "vélo"]
 SORTS = ["ordre", "titre", "-budget", "budget"]
@@ -19,9 +44,12 @@ SORTS = ["ordre", "titre", "-budget", "budget"]
 
 class Visitor(HttpUser):
     """Someone (or a crawler) browsing: lists, searches, fiches, structures, downloads. Every
-    response must be a 200: anything else counts as a failure."""
+    page must answer 200, every download 200, 429 or 503 (see `download`)."""
 
     wait_time = between(0.5, 2)
+
+    def on_start(self):
+        self.client.headers["X-Forwarded-For"] = next_address()
 
     @task(4)
     def home(self):
@@ -79,27 +107,91 @@ class Visitor(HttpUser):
     @tag("export")
     @task(1)
     def export_csv(self):
-        self.client.get("/actions/export/actions.csv", name="/actions/export/actions.csv")
+        download(self, "/actions/export/actions.csv", "/actions/export/actions.csv")
 
     @tag("export")
     @task(1)
     def export_json(self):
-        self.client.get("/actions/export/actions.json", name="/actions/export/actions.json")
+        download(self, "/actions/export/actions.json", "/actions/export/actions.json")
 
     @tag("export")
     @task(1)
     def export_xlsx(self):
         structure = random.choice(TARGETS["structures"])
-        self.client.get(
+        download(
+            self,
             f"/actions/export/recap.xlsx?structure={structure}",
-            name="/actions/export/recap.xlsx?structure=…",
+            "/actions/export/recap.xlsx?structure=…",
         )
 
     @tag("export")
     @task(1)
     def export_pdf(self):
         structure = random.choice(TARGETS["structures"])
-        self.client.get(
+        download(
+            self,
             f"/actions/export/recap.pdf?structure={structure}&role=porteur",
-            name="/actions/export/recap.pdf?structure=…&role=porteur",
+            "/actions/export/recap.pdf?structure=…&role=porteur",
         )
+
+
+# --- The burst of issue 15: 200 recap PDFs at once, while people read fiches --------------------
+
+# Its figures come from scripts/load.py (documented with the results): 50 clients, 4 requests
+# each one after the other (4 waves of 50), 10 of them sharing one address, 10 distinct recaps.
+BURST = TARGETS["burst"]
+_burst_clients = itertools.count()
+_burst_done = itertools.count(1)
+_burst_started = []
+
+
+class BurstDownloader(HttpUser):
+    """One client of the burst: its recap PDFs (each a structure's fiches as porteur, among
+    the structures carrying the most) back to back, then idle. The figures are reset when the
+    burst starts and the run ends with its last answer, so that the readers' figures cover the
+    burst only. Requests are named by status, for the counts."""
+
+    fixed_count = BURST["clients"]
+    wait_time = constant(0)
+
+    def on_start(self):
+        number = next(_burst_clients)
+        shared = number < BURST["shared"]
+        self.client.headers["X-Forwarded-For"] = (
+            "192.0.2.1" if shared else next_address("203.0.113")
+        )
+        self.sent = 0
+        # The readers first: their connections open, then the burst; the figures start with it.
+        gevent.sleep(BURST["warmup"])
+        if not _burst_started:
+            _burst_started.append(True)
+            self.environment.runner.stats.reset_all()
+
+    @task
+    def recap_pdf(self):
+        if self.sent >= BURST["each"]:
+            gevent.sleep(1)
+            return
+        self.sent += 1
+        structure = random.choice(TARGETS["porteurs"][: BURST["queries"]])
+        download(
+            self,
+            f"/actions/export/recap.pdf?structure={structure}&role=porteur",
+            "rafale recap.pdf",
+            by_status=True,
+        )
+        if self.sent == BURST["each"] and next(_burst_done) == BURST["clients"]:
+            gevent.spawn(self.environment.runner.quit)  # not from this user: quit() stops it
+
+
+class FicheReader(HttpUser):
+    """Someone reading fiches during the burst: the page whose time issue 15 measured."""
+
+    wait_time = between(0.5, 1)
+
+    def on_start(self):
+        self.client.headers["X-Forwarded-For"] = next_address()
+
+    @task
+    def fiche(self):
+        self.client.get(f"/actions/{random.choice(TARGETS['fiches'])}/", name="/actions/<slug>/")

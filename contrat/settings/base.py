@@ -223,19 +223,21 @@ else:
         },
     }
 
-# Downloads (/actions/export/…, /actions/<slug>/fiche.pdf), contrat/downloads.py: each is built
+# Downloads (/actions/export/…, /actions/<slug>/fiche.pdf), contrat/downloads.py. Each is built
 # once per query, audience and data version, then served from the "exports" cache for
-# EXPORT_CACHE_SECONDS (unless larger than EXPORT_CACHE_MAX_BYTES); at most
-# EXPORT_MAX_CONCURRENT_RENDERS builds at once per process (1 also keeps WeasyPrint to one thread
-# at a time) and EXPORT_MAX_MACHINE_RENDERS per machine (the other workers and cores stay for
-# the pages: docs/benchmarks.md, the burst), a request waiting EXPORT_RENDER_WAIT seconds for its
-# turn before a 503 (waiting holds a worker); and EXPORT_RATE downloads per client address (per
-# account once logged in), then a 429.
+# EXPORT_CACHE_SECONDS (unless larger than EXPORT_CACHE_MAX_BYTES). A gunicorn process serves at
+# most EXPORT_MAX_CONCURRENT_DOWNLOADS at once, a 503 at once beyond, so that its other threads
+# stay for the pages (docs/benchmarks.md, the burst); it builds at most
+# EXPORT_MAX_CONCURRENT_RENDERS at once (1 also keeps WeasyPrint to one thread at a time), and
+# the machine EXPORT_MAX_MACHINE_RENDERS (a core stays for the pages), a download waiting up to
+# EXPORT_RENDER_WAIT seconds for its turn before a 503. EXPORT_RATE downloads per client address
+# (per account once logged in), then a 429.
 EXPORT_CACHE_SECONDS = env_int("EXPORT_CACHE_SECONDS", 3600)
 EXPORT_CACHE_MAX_BYTES = env_int("EXPORT_CACHE_MAX_MB", 4) * 1024 * 1024
+EXPORT_MAX_CONCURRENT_DOWNLOADS = env_int("EXPORT_MAX_CONCURRENT_DOWNLOADS", 2)
 EXPORT_MAX_CONCURRENT_RENDERS = env_int("EXPORT_MAX_CONCURRENT_RENDERS", 1)
 EXPORT_MAX_MACHINE_RENDERS = env_int("EXPORT_MAX_MACHINE_RENDERS", 1)
-EXPORT_RENDER_WAIT = env_int("EXPORT_RENDER_WAIT", 0)
+EXPORT_RENDER_WAIT = env_int("EXPORT_RENDER_WAIT", 5)
 EXPORT_RATE = os.environ.get("EXPORT_RATE", "").strip() or "20/m"
 if EXPORT_RATE and not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", EXPORT_RATE):
     raise ImproperlyConfigured(

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from actions import views
 from actions.models import FicheAction
+from actions.views import fiches as views
 from tests.actions.samples import sample_fiches
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +148,27 @@ def test_a_download_waiting_too_long_for_a_render_slot_gets_a_french_503(
         assert response["Retry-After"].isdigit()
         assert "Réessayez dans quelques secondes" in response.content.decode()
     # The slot is free again once the build is over.
+    assert client.get(JSON_URL).status_code == 200
+
+
+def test_a_process_busy_with_its_downloads_refuses_more_at_once_without_a_query(
+    client, monkeypatch, settings, django_assert_num_queries
+):
+    settings.EXPORT_MAX_CONCURRENT_DOWNLOADS = 1
+    sample_fiches()
+    client.get(JSON_URL)  # built and cached: the gate refuses even what is ready
+    during = {}
+    real = views.build_actions_csv
+
+    def slow_csv(fiches):
+        with django_assert_num_queries(0):
+            during["json"] = Client().get(JSON_URL)
+        return real(fiches)
+
+    monkeypatch.setattr(views, "build_actions_csv", slow_csv)
+    assert client.get(CSV_URL).status_code == 200
+    assert during["json"].status_code == 503
+    assert "Réessayez dans quelques secondes" in during["json"].content.decode()
     assert client.get(JSON_URL).status_code == 200
 
 
