@@ -1,4 +1,4 @@
-"""Hardening glue: the Content-Security-Policy middleware, client address, lockout page."""
+"""Hardening glue: Content-Security-Policy exceptions, client address, lockout page."""
 
 import base64
 import hashlib
@@ -6,7 +6,6 @@ import ipaddress
 import math
 
 from axes.helpers import get_cool_off
-from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib import admin
 from django.template.response import TemplateResponse
@@ -21,34 +20,13 @@ def csp_hash(source: str) -> str:
 # django-import-export's export page (admin/import_export/export.html, 4.x) carries one inline
 # handler ("Tout sélectionner") and two style attributes. Rather than copy its template to
 # rewrite them, that page alone allows these three exact snippets ('unsafe-hashes' lets a
-# hash match an attribute): nothing else inline runs there. tests/browser/test_csp.py visits
-# the page, so a new snippet in a later django-import-export shows up as a failing test.
-IMPORT_EXPORT_TEMPLATES = {"admin/import_export/export.html"}
+# hash match an attribute), with django-csp's csp_update on SpreadsheetAdmin.export_action:
+# nothing else inline runs there. tests/browser/test_csp.py visits the page, so a new snippet
+# in a later django-import-export shows up as a failing test.
 IMPORT_EXPORT_INLINE = {
     "script-src-attr": ["'unsafe-hashes'", csp_hash("onSelectToggleChange(event)")],
     "style-src-attr": ["'unsafe-hashes'", csp_hash("padding: 0;"), csp_hash("font-weight: bold;")],
 }
-
-
-def _template_names(response) -> set[str]:
-    names = getattr(response, "template_name", None) or ()
-    return {names} if isinstance(names, str) else {n for n in names if isinstance(n, str)}
-
-
-class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, with two exceptions: PDFs, and the admin's export page.
-
-    Chrome shows a PDF through an internal <embed> that the PDF response's own policy governs:
-    `object-src 'none'` would leave a blank "content blocked" page instead of the fiche
-    (crbug.com/271452). A PDF runs none of our scripts; nosniff and its exact Content-Type
-    still protect it, and X-Frame-Options keeps it out of other sites' frames."""
-
-    def process_response(self, request, response):
-        if response.get("Content-Type", "").startswith("application/pdf"):
-            response._csp_exempt = True
-        elif _template_names(response) & IMPORT_EXPORT_TEMPLATES:
-            response._csp_update = IMPORT_EXPORT_INLINE
-        return super().process_response(request, response)
 
 
 def client_ip(request) -> str | None:

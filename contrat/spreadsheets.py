@@ -6,6 +6,7 @@ import zipfile
 
 import openpyxl
 import tablib
+from csp.decorators import csp_update
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
@@ -21,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from contrat.formats import NBSP
+from contrat.security import IMPORT_EXPORT_INLINE
 
 # A cell starting with one of these is read as a formula (or DDE payload) by Excel/LibreOffice.
 # django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (4.x) is left off: it only
@@ -517,6 +520,10 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
 
     formats = IMPORT_FORMATS
     import_form_class = SpreadsheetImportForm
+
+    @method_decorator(csp_update(IMPORT_EXPORT_INLINE))
+    def export_action(self, request):
+        return super().export_action(request)
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # django-import-export keeps numbers native only for its own XLSX class (an exact type

@@ -2,6 +2,7 @@
 
 import functools
 
+from csp.decorators import csp_exempt
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -150,14 +151,26 @@ class FicheExportView(View):
             content = cached_render(key, lambda: self.build(filterset.qs, filterset))
         except RenderBusy:
             return busy_response()
+        return self.respond(content)
+
+    def respond(self, content: bytes) -> HttpResponse:
+        """The file's response: its name says the day; staff exports hold drafts, so no shared
+        cache may keep it."""
         response = HttpResponse(content, content_type=self.content_type)
         day = timezone.localdate().isoformat()
         response["Content-Disposition"] = (
             f'{self.disposition}; filename="{self.filename}-{day}.{self.extension}"'
         )
-        # Staff exports hold drafts: never let a shared cache keep them.
         patch_cache_control(response, private=True, no_cache=True)
         return response
+
+
+# Chrome shows a PDF through an internal <embed> that the PDF response's own policy governs:
+# `object-src 'none'` would leave a blank "content blocked" page instead of the document
+# (crbug.com/271452). A PDF runs none of our scripts; nosniff and its exact Content-Type still
+# protect it, and X-Frame-Options keeps it out of other sites' frames. So the PDF responses
+# alone, not the pages that refuse them (429, 503, too long), go without a CSP header.
+pdf_csp_exempt = method_decorator(csp_exempt())
 
 
 class RecapPdfView(FicheExportView):
@@ -169,6 +182,10 @@ class RecapPdfView(FicheExportView):
 
     def build(self, fiches, filterset):
         return build_recap_pdf(fiches, filters=filterset.describe(), contrat=current_contrat())
+
+    @pdf_csp_exempt
+    def respond(self, content):
+        return super().respond(content)
 
     def download(self, filterset):
         nombre = filterset.qs.count()
@@ -230,6 +247,10 @@ class FichePdfView(View):
             content = cached_render(key, lambda: build_fiche_pdf(fiche))
         except RenderBusy:
             return busy_response()
+        return self.respond(fiche, content)
+
+    @pdf_csp_exempt
+    def respond(self, fiche, content):
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="fiche-action-{fiche.slug}.pdf"'
         patch_cache_control(response, private=True, no_cache=True)

@@ -63,7 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so that static files get the same protective headers as pages.
-    "contrat.security.ContentSecurityPolicyMiddleware",
+    # django-csp; the few exceptions are declared on their views (csp_exempt, csp_update).
+    "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -157,7 +158,7 @@ PERMISSIONS_POLICY = {
 }
 
 # Content-Security-Policy (django-csp 4): our pages use no inline script or style, and load
-# nothing from another site (no CDN). PDFs are left out: see contrat/security.py.
+# nothing from another site (no CDN). PDFs are left out: see actions/views/fiches.py.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -91,6 +91,23 @@ def test_a_pdf_has_the_headers_but_no_policy_that_would_blank_chrome_viewer(clie
     assert "Content-Security-Policy" not in response
 
 
+def test_a_fiche_pdf_has_no_policy_either(client, fiche):
+    response = client.get(reverse("actions:fiche-pdf", args=[fiche.slug]))
+    assert response["Content-Type"] == "application/pdf"
+    assert "Content-Security-Policy" not in response
+
+
+def test_the_page_refusing_a_pdf_keeps_the_policy(client, fiche, settings):
+    settings.EXPORT_RATE = "1/m"
+    url = reverse("actions:fiche-pdf", args=[fiche.slug])
+    client.get(url)
+
+    response = client.get(url)
+
+    assert response.status_code == 429
+    assert policy(response)["script-src"] == ["'self'"]
+
+
 def test_only_the_export_page_allows_its_three_inline_snippets(admin_client):
     response = admin_client.get(reverse("admin:actions_ficheaction_export"))
     assert response.status_code == 200
