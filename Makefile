@@ -58,12 +58,14 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles artifacts
 
 # Speed and memory of the exports and the import, then server time and SQL queries of the pages
-# at 100, 1,000 and 10,000 fiches on SQLite and PostgreSQL (its own database contrat_bench),
+# at 100, 1,000 and 10,000 fiches on SQLite and PostgreSQL (its own database contrat_bench), then
+# the admin import's preview and confirm at 500 to 2,000 rows (the figures behind its limit),
 # written to docs/benchmarks.md (not in `make test`).
 .PHONY: bench
 bench: install-dev
 	$(BIN)/python scripts/bench_exports.py
 	$(BIN)/python scripts/bench_pages.py
+	$(BIN)/python scripts/bench_imports.py
 
 # Load test of the production setup on 127.0.0.1 (gunicorn, PostgreSQL database contrat_load,
 # whitenoise) driven by locust, 50 users for 60 s, then a burst of 200 recap PDFs while fiches

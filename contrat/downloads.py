@@ -2,7 +2,6 @@
 
 import fcntl
 import hashlib
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -23,7 +22,6 @@ BUSY_RETRY_AFTER = 10  # seconds: a few builds' time
 # A render killed with its worker (gunicorn's --timeout 120) frees its download after this long.
 RENDER_LOCK_SECONDS = 180
 POLL_SECONDS = 0.25
-SLOTS_DIR = Path(tempfile.gettempdir())
 BUSY_MESSAGE = (
     "Le portail fabrique déjà d'autres documents en ce moment : celui-ci n'a pas pu être "
     "préparé à temps. Réessayez dans quelques secondes ; les pages du portail, elles, restent "
@@ -111,7 +109,7 @@ def _machine_slot(deadline: float):
     some of them, and a core, for the pages), freed by the system if the process dies."""
     while True:
         for number in range(settings.EXPORT_MAX_MACHINE_RENDERS):
-            handle = open(SLOTS_DIR / f"contrat-rendu-{number}.lock", "a")  # noqa: SIM115
+            handle = open(Path(settings.EXPORT_SLOTS_DIR) / f"contrat-rendu-{number}.lock", "a")  # noqa: SIM115
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -2,6 +2,7 @@
 
 import os
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -239,6 +240,8 @@ EXPORT_MAX_CONCURRENT_DOWNLOADS = env_int("EXPORT_MAX_CONCURRENT_DOWNLOADS", 2)
 EXPORT_MAX_CONCURRENT_RENDERS = env_int("EXPORT_MAX_CONCURRENT_RENDERS", 1)
 EXPORT_MAX_MACHINE_RENDERS = env_int("EXPORT_MAX_MACHINE_RENDERS", 1)
 EXPORT_RENDER_WAIT = env_int("EXPORT_RENDER_WAIT", 5)
+# Where the machine's render slots are (lock files): every process of one machine must share it.
+EXPORT_SLOTS_DIR = os.environ.get("EXPORT_SLOTS_DIR", "").strip() or tempfile.gettempdir()
 EXPORT_RATE = os.environ.get("EXPORT_RATE", "").strip() or "20/m"
 if EXPORT_RATE and not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", EXPORT_RATE):
     raise ImproperlyConfigured(

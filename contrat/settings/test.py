@@ -1,5 +1,7 @@
 """Test runs: fast password hasher, in-memory cache and e-mail, a fixed secret key."""
 
+import tempfile
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-insecure-key"
@@ -13,6 +15,9 @@ CACHES = {
 EXPORT_RATE = None
 # django-ratelimit's E003: a LocMemCache is not shared between processes; a test runs in one.
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]  # noqa: F405
+# Render slots of this test run's own: another run on the machine (or a served portal) never
+# holds them.
+EXPORT_SLOTS_DIR = tempfile.mkdtemp(prefix="contrat-tests-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 # Django's test Client.login() calls authenticate() without a request, which django-axes
