@@ -71,18 +71,23 @@ def field_changes(old_record, new_record) -> list[dict]:
             target = field.m2m_reverse_field_name()
             old = [row[target] for row in old or []]
             new = [row[target] for row in new or []]
-        old_text, new_text = display_value(field, old), display_value(field, new)
-        if old_text.splitlines() == new_text.splitlines():
-            continue  # line endings only (a browser sends CRLF): nothing a reader would see
-        changes.append(
-            {
-                "field": capfirst(field.verbose_name),
-                "old": old_text,
-                "new": new_text,
-                "diff": line_diff(old_text, new_text) if "\n" in old_text + new_text else None,
-            }
-        )
+        if change := shown_change(field, old, new):
+            changes.append(change)
     return changes
+
+
+def shown_change(field, old, new) -> dict | None:
+    """{'field', 'old', 'new', 'diff'} for one field, as a reader sees it; None when the two
+    read alike (line endings only: a browser sends CRLF, nothing a reader would see)."""
+    old_text, new_text = display_value(field, old), display_value(field, new)
+    if old_text.splitlines() == new_text.splitlines():
+        return None
+    return {
+        "field": capfirst(field.verbose_name),
+        "old": old_text,
+        "new": new_text,
+        "diff": line_diff(old_text, new_text) if "\n" in old_text + new_text else None,
+    }
 
 
 def instance_changes(old, new, *, exclude=()) -> list[dict]:
@@ -97,17 +102,8 @@ def instance_changes(old, new, *, exclude=()) -> list[dict]:
             continue
         if field.is_relation:
             old_value, new_value = related_text(field, old_value), related_text(field, new_value)
-        old_text, new_text = display_value(field, old_value), display_value(field, new_value)
-        if old_text.splitlines() == new_text.splitlines():
-            continue
-        changes.append(
-            {
-                "field": capfirst(field.verbose_name),
-                "old": old_text,
-                "new": new_text,
-                "diff": line_diff(old_text, new_text) if "\n" in old_text + new_text else None,
-            }
-        )
+        if change := shown_change(field, old_value, new_value):
+            changes.append(change)
     return changes
 
 
