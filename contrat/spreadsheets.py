@@ -39,9 +39,9 @@ IMPORT_MAX_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", 5 * 1024 * 1024)
 IMPORT_MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
 # What an import reads at most, counted while reading: a file past one limit is refused there,
 # before the rest is read (a small file may declare, or hold, a million rows or columns).
-# Rows of data (the header and blank rows aside). Previewing an update of 1,000 fiches, the
-# slowest request, took 19 to 53 s depending on the machine's load, well inside gunicorn's
-# 120 s timeout; 2,000 took up to 143 s (docs/benchmarks.md, scripts/bench_imports.py).
+# Rows of data (the header and blank rows aside): as many as a preview and a confirm, each one
+# request, handle well inside gunicorn's 120 s timeout even on a loaded machine
+# (docs/benchmarks.md, scripts/bench_imports.py).
 IMPORT_MAX_ROWS = 1_000
 IMPORT_MAX_COLUMNS = 60  # our widest file has 17
 IMPORT_MAX_BLANK_ROWS = 1_000  # blank rows anywhere (a sheet formatted far below its table)

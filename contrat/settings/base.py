@@ -189,7 +189,7 @@ AXES_LOCKOUT_CALLABLE = "contrat.security.lockout_response"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
 AXES_CLIENT_IP_CALLABLE = "contrat.security.client_ip"
 
-# The recap PDF is built while the visitor waits (about 2.5 s per 100 fiches with WeasyPrint,
+# The recap PDF is built while the visitor waits (its time grows with the fiches:
 # docs/benchmarks.md): beyond this many fiches the portal offers to filter, or the XLSX,
 # which holds any number, rather than keep a worker busy for minutes.
 RECAP_PDF_MAX_FICHES = env_int("RECAP_PDF_MAX_FICHES", 1000)
