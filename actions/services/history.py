@@ -94,16 +94,7 @@ def history_record_import(*, fiches: list[FicheAction], user, reason: str = IMPO
             _snapshot_links(records)
             written += len(records)
     # The import writes these rows with bulk_create, which django-simple-history does not see.
-    for model in ROW_MODELS:
-        recorded = model.history.filter(fiche_id__in=ids).values("id")
-        rows = list(model.objects.filter(fiche_id__in=ids).exclude(pk__in=recorded))
-        if rows:
-            written += len(
-                model.history.bulk_history_create(
-                    rows, default_user=user, default_change_reason=reason
-                )
-            )
-    return written
+    return written + _first_versions_of_rows(ids, default_user=user, default_change_reason=reason)
 
 
 def _import_beginnings(ids) -> dict:
@@ -144,17 +135,9 @@ def history_baseline(*, fiche_ids, reason: str = BASELINE_REASON) -> int:
         _unauthored(fiches), default_change_reason=reason, default_date=moment
     )
     _snapshot_links(records)
-    written = len(records)
-    for model in ROW_MODELS:
-        recorded = model.history.filter(fiche_id__in=missing).values("id")
-        rows = list(model.objects.filter(fiche_id__in=missing).exclude(pk__in=recorded))
-        if rows:
-            written += len(
-                model.history.bulk_history_create(
-                    _unauthored(rows), default_change_reason=reason, default_date=moment
-                )
-            )
-    return written
+    return len(records) + _first_versions_of_rows(
+        missing, unauthored=True, default_change_reason=reason, default_date=moment
+    )
 
 
 def _unauthored(rows: list) -> list:
@@ -162,6 +145,19 @@ def _unauthored(rows: list) -> list:
     for row in rows:
         row._history_user = None
     return rows
+
+
+def _first_versions_of_rows(fiche_ids, *, unauthored: bool = False, **options) -> int:
+    """One version of each participation, budget line and sub-action of these fiches that has
+    none yet, with bulk_history_create's `options`. Returns how many."""
+    written = 0
+    for model in ROW_MODELS:
+        recorded = model.history.filter(fiche_id__in=fiche_ids).values("id")
+        rows = list(model.objects.filter(fiche_id__in=fiche_ids).exclude(pk__in=recorded))
+        if rows:
+            rows = _unauthored(rows) if unauthored else rows
+            written += len(model.history.bulk_history_create(rows, **options))
+    return written
 
 
 def _snapshot_links(records) -> None:
