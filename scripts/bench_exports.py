@@ -1,8 +1,9 @@
 """Benchmark of the exports and the import (`make bench`): writes the table in docs/benchmarks.md.
 
 Builds a throwaway database (SQLite file in a temporary folder, or the test database of
-DATABASE_URL's server), loads the 29 seed fiches and generates 10,000 more with bulk_create,
-then measures each case in its own process, so that its peak memory (ru_maxrss) is its own.
+DATABASE_URL's server), loads the 29 seed fiches and generates 10,000 more with generate_demo's
+generator (actions/demo.py, BenchFicheActionFactory), then measures each case in its own
+process, so that its peak memory (ru_maxrss) is its own.
 """
 
 import argparse
@@ -10,7 +11,6 @@ import io
 import json
 import os
 import platform
-import random
 import resource
 import shutil
 import subprocess
@@ -51,67 +51,19 @@ def setup_django():
 
 
 def generate(count: int) -> None:
-    """`count` fiches like the recap's: a descriptif of a few paragraphs and bullets, a porteur
-    and a partner among 60 structures, one or two orientations, one or two budget lines."""
-    from django.utils.text import slugify
+    """`count` fiches of the export benchmarks' kind (BenchFicheActionFactory in
+    actions/factories.py: a porteur and a partner among 60 structures, one or two budget
+    lines...), built like generate_demo's (seed 59), from GENERATED_ORDRE on in recap order."""
+    from actions.demo import demo_generate
+    from actions.factories import BenchFicheActionFactory
 
-    from actions.models import FicheAction, LigneBudget, Participation, Periodicite, Role
-    from enjeux.models import Contrat, Orientation
-    from structures.models import Structure
-
-    rng = random.Random(59)
-    contrat = Contrat.objects.first()
-    orientations = list(Orientation.objects.filter(enjeu__isnull=False))
-    structures = Structure.objects.bulk_create(
-        Structure(nom=f"Structure générée {i}", slug=f"structure-generee-{i}") for i in range(60)
+    demo_generate(
+        fiches=count,
+        seed=59,
+        structures=60,
+        premier_ordre=GENERATED_ORDRE,
+        fiche_factory=BenchFicheActionFactory,
     )
-    text = "accompagner les habitants du territoire pour développer l’emploi local et "
-    words = (text + "l’économie sociale et solidaire avec les partenaires associatifs").split()
-
-    def sentence(n):
-        return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
-
-    fiches = FicheAction.objects.bulk_create(
-        FicheAction(
-            contrat=contrat,
-            ordre=GENERATED_ORDRE + i,
-            titre=f"Fiche générée {i} : {sentence(6)}",
-            slug=slugify(f"fiche-generee-{i}"),
-            descriptif="\n".join(
-                [sentence(25), sentence(20), "Objectifs :"] + [f"- {sentence(8)}" for _ in range(3)]
-            ),
-            enjeu_texte=f"Enjeu {rng.choice([2, 3, 7, 8])} : {sentence(5)}",
-            etat="publiee",
-        )
-        for i in range(count)
-    )
-    Through = FicheAction.orientations.through
-    Through.objects.bulk_create(
-        Through(ficheaction_id=f.pk, orientation_id=o.pk)
-        for f in fiches
-        for o in rng.sample(orientations, rng.choice([1, 2]))
-    )
-    Participation.objects.bulk_create(
-        Participation(fiche=f, structure=s, role=role, ordre=n)
-        for f in fiches
-        for n, (s, role) in enumerate(
-            zip(rng.sample(structures, 2), [Role.PORTEUR, Role.PARTENAIRE], strict=True)
-        )
-    )
-    lignes = []
-    for f in fiches:
-        lignes.append(LigneBudget(fiche=f, montant=rng.randrange(1000, 90000, 500), ordre=1))
-        if rng.random() < 0.5:
-            lignes.append(
-                LigneBudget(
-                    fiche=f,
-                    montant=rng.randrange(500, 5000, 100),
-                    periodicite=Periodicite.ANNUEL,
-                    nombre_annees=rng.choice([3, 6]),
-                    ordre=2,
-                )
-            )
-    LigneBudget.objects.bulk_create(lignes)
 
 
 def build_database() -> dict:
@@ -300,8 +252,9 @@ def write_doc(results: dict, env: dict, database: str) -> str:
         f"{env.get('BENCH_LOAD_BEFORE', '?')} au début, {env.get('BENCH_LOAD_AFTER', '?')} à la"
         " fin (2 cœurs : au-delà de 2, d'autres processus prenaient du temps de calcul).",
         f"Données : les 29 fiches du tableau, plus {GENERATED:_} fiches générées".replace("_", " ")
-        + f" par bulk_create en {env.get('BENCH_GENERATION_SECONDS', '?')} s (descriptif de"
-        " quelques lignes, un porteur et un partenaire, une ou deux orientations, une ou deux"
+        + f" par bulk_create en {env.get('BENCH_GENERATION_SECONDS', '?')} s (le générateur de"
+        " `generate_demo`, fiches plus légères : descriptif d'un paragraphe et ses objectifs, un"
+        " porteur et un partenaire parmi 60 structures, une ou deux orientations, une ou deux"
         " lignes de budget).",
         "Chaque cas tourne dans son propre processus : « mémoire » est le pic de mémoire"
         " résidente de ce processus (resource.getrusage, ru_maxrss), Django compris, et pour"

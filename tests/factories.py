@@ -1,122 +1,44 @@
-"""factory_boy factories for every model, so tests build only what they assert on."""
+"""The factories tests build with, and what only tests build: staff accounts, `make_fiches`,
+an admin form's data. The factories live in actions/factories.py, where generate_demo and the
+benchmarks build from them too; tests import them from here."""
 
 from decimal import Decimal
 
-import factory
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.utils.text import slugify
 
-from actions.models import (
-    Etat,
-    FicheAction,
-    LigneBudget,
-    Participation,
-    Periodicite,
-    Role,
-    SousAction,
+from actions.factories import (
+    ContactFactory,
+    ContratFactory,
+    DemoFicheActionFactory,
+    DemoStructureFactory,
+    EnjeuFactory,
+    FicheActionFactory,
+    LigneBudgetFactory,
+    OrientationFactory,
+    ParticipationFactory,
+    SousActionFactory,
+    StructureFactory,
+    UserFactory,
 )
-from enjeux.models import Contrat, Enjeu, Orientation
-from structures.models import Contact, Structure
+from actions.models import FicheAction, Periodicite, Role
 
-
-class ContratFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Contrat
-        django_get_or_create = ("slug",)
-
-    nom = "Contrat de territoire CG59 — Sambre-Avesnois"
-    slug = "cg59-sambre-avesnois"
-    territoire = "Sambre-Avesnois"
-    periode = "6 ans"
-    pied_de_page = "Le Pôle de développement de l’ESS est soutenu par"
-
-
-class EnjeuFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Enjeu
-
-    contrat = factory.SubFactory(ContratFactory)
-    numero = factory.Sequence(lambda n: n + 1)
-    titre = factory.Sequence(lambda n: f"Enjeu de test {n + 1}")
-
-
-class OrientationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Orientation
-
-    enjeu = factory.SubFactory(EnjeuFactory)
-    numero = factory.Sequence(lambda n: n + 1)
-    titre = factory.Sequence(lambda n: f"Orientation de test {n + 1}")
-
-
-class StructureFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Structure
-
-    nom = factory.Sequence(lambda n: f"Structure {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.nom))
-
-
-class ContactFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Contact
-
-    structure = factory.SubFactory(StructureFactory)
-    nom = factory.Sequence(lambda n: f"Personne {n}")
-
-
-class FicheActionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = FicheAction
-
-    contrat = factory.SubFactory(ContratFactory)
-    titre = factory.Sequence(lambda n: f"Fiche action {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.titre))
-    descriptif = "Un descriptif.\n- avec une puce"
-    ordre = factory.Sequence(lambda n: n + 1)
-    etat = Etat.PUBLIEE
-
-
-class ParticipationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Participation
-
-    fiche = factory.SubFactory(FicheActionFactory)
-    structure = factory.SubFactory(StructureFactory)
-    role = Role.PORTEUR
-
-
-class LigneBudgetFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = LigneBudget
-
-    fiche = factory.SubFactory(FicheActionFactory)
-    montant = Decimal("10000")
-    periodicite = Periodicite.TOTAL
-
-
-class SousActionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SousAction
-
-    fiche = factory.SubFactory(FicheActionFactory)
-    titre = factory.Sequence(lambda n: f"Sous-action {n}")
-    ordre = factory.Sequence(lambda n: n)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"personne{n}")
-    first_name = factory.Sequence(lambda n: f"Prénom{n}")
-    last_name = "Nom"
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    password = factory.django.Password("mot-de-passe-de-test")
-    is_staff = True
+__all__ = [
+    "ContactFactory",
+    "ContratFactory",
+    "DemoFicheActionFactory",
+    "DemoStructureFactory",
+    "EnjeuFactory",
+    "FicheActionFactory",
+    "LigneBudgetFactory",
+    "OrientationFactory",
+    "ParticipationFactory",
+    "SousActionFactory",
+    "StructureFactory",
+    "UserFactory",
+    "admin_form_data",
+    "make_fiches",
+    "staff_user",
+]
 
 
 def staff_user(role: str, *, structures=(), **kwargs):

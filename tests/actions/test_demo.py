@@ -3,12 +3,14 @@
 from decimal import Decimal
 from io import StringIO
 
+import factory.random
 import pytest
 from django.core.management import CommandError, call_command
 
 from actions.models import FicheAction, LigneBudget, Participation, Role, SousAction
 from actions.seed.budget_cell import parse_budget
 from structures.models import Structure
+from tests.factories import DemoFicheActionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +115,19 @@ def test_it_refuses_production_settings_unless_forced(settings):
 def test_a_negative_number_is_refused_in_french():
     with pytest.raises(CommandError, match="doit être positif"):
         generate("--fiches", "-1")
+
+
+def test_the_demo_factory_alone_creates_fiches_with_their_rows():
+    """generate_demo's factory builds in bulk; called alone, it saves each fiche and its rows."""
+    factory.random.reseed_random(5)
+    fiches = DemoFicheActionFactory.create_batch(20)
+    assert FicheAction.objects.published().count() == 20
+    for fiche in fiches:
+        fiche.refresh_from_db()
+        assert fiche.participations.filter(role=Role.PORTEUR).count() == 1
+        assert fiche.structure_texte.startswith("Porteur : ")
+        assert [line.montant for line in parse_budget(fiche.budget_texte)] == [
+            ligne.montant for ligne in fiche.lignes_budget.order_by("ordre")
+        ]
+    assert LigneBudget.objects.filter(fiche__in=fiches).exists()
+    assert SousAction.objects.filter(parent__isnull=False, fiche__in=fiches).exists()
