@@ -25,6 +25,12 @@ admin.site.site_header = "Contrat de territoire — administration"
 admin.site.site_title = "Contrat de territoire"
 admin.site.index_title = "Gestion du contrat"
 
+# The error pages in French, in the admin's frame under /admin/ (contrat/errors.py).
+handler400 = "contrat.errors.bad_request"
+handler403 = "contrat.errors.permission_denied"
+handler404 = "contrat.errors.page_not_found"
+handler500 = "contrat.errors.server_error"
+
 urlpatterns = [
     path("robots.txt", robots_txt),
     path("admin/", admin.site.urls),

@@ -39,6 +39,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form answered in French, in the admin's frame under /admin/.
+CSRF_FAILURE_VIEW = "contrat.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
