@@ -19,13 +19,13 @@ from .recap import (
     EUROS,
     EUROS_CENTS,
     MULTI_ENJEU_NOTE,
-    RECAP_COLUMNS,
     RECAP_TITLE,
     SANS_BUDGET_NOTE,
     RecapBilans,
-    column_index,
     generated_label,
+    recap_columns,
     recap_rows,
+    unpublished_note,
 )
 from .resources import FicheActionResource, plain_amount, with_export_relations
 
@@ -35,6 +35,8 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+# An unpublished fiche's title and state (included at an editor's request), as the PDF tints it.
+UNPUBLISHED_FILL = PatternFill("solid", fgColor="FFF4D6")
 
 
 class Cells:
@@ -56,9 +58,12 @@ class Cells:
         cell._style = copy(self._styles[key])
         return cell
 
-    def text(self, value, bold=False):
+    def text(self, value, bold=False, fill=None):
         styles = {"alignment": WRAP, **({"font": BOLD} if bold else {})}
-        return self._make(safe_cell(value) if value else None, ("text", bold), **styles)
+        if fill is not None:
+            styles["fill"] = fill
+        key = ("text", bold, fill.fgColor.rgb if fill is not None else None)
+        return self._make(safe_cell(value) if value else None, key, **styles)
 
     def euros(self, value, bold=False):
         value = plain_amount(value)
@@ -103,9 +108,18 @@ def _letter(index: int) -> str:
 
 
 def build_recap_xlsx(
-    queryset, *, filters: Iterable[str] = (), contrat: Contrat | None = None, now=None
+    queryset,
+    *,
+    filters: Iterable[str] = (),
+    contrat: Contrat | None = None,
+    now=None,
+    with_unpublished: bool = False,
 ) -> bytes:
-    """The recap workbook: 'Fiches actions', 'Par enjeu', 'Structures', 'Informations'."""
+    """The recap workbook: 'Fiches actions', 'Par enjeu', 'Structures', 'Informations'.
+
+    `with_unpublished`: the queryset may hold drafts and fiches in review (an editor asked for
+    them): an 'État de publication' column follows the title, an unpublished fiche's title and
+    state are tinted, and the total row and 'Informations' say how many there are."""
     contrat = contrat or current_contrat()
     wb = Workbook(write_only=True)
     wb.properties.title = RECAP_TITLE
@@ -117,16 +131,22 @@ def build_recap_xlsx(
     info_ws = wb.create_sheet("Informations")
     fiche_cells, enjeu_cells, info_cells = Cells(fiches_ws), Cells(enjeux_ws), Cells(info_ws)
 
-    _header(fiches_ws, [(column.label, column.xlsx_width) for column in RECAP_COLUMNS])
+    columns = recap_columns(etat=with_unpublished)
+    keys = [column.key for column in columns]
+    _header(fiches_ws, [(column.label, column.xlsx_width) for column in columns])
     _header(structures_ws, [("Structure", 45), ("Rôle", 14), ("Précision", 30), ("Fiche", 60)])
 
     bilans = RecapBilans()
     structure_rows = 0
     for row in recap_rows(queryset):
         bilans.add(row)
-        fiches_ws.append(
-            [fiche_cells.column(column, getattr(row, column.key)) for column in RECAP_COLUMNS]
-        )
+        cells = [fiche_cells.column(column, getattr(row, column.key)) for column in columns]
+        if row.non_publiee:
+            for key in ("titre", "etat_libelle"):
+                if key in keys:
+                    value = getattr(row, key)
+                    cells[keys.index(key)] = fiche_cells.text(value, fill=UNPUBLISHED_FILL)
+        fiches_ws.append(cells)
         titre = safe_cell(row.titre)
         for participation in row.participations:
             # Short texts, one line each: plain cells, without the cost of a style.
@@ -141,13 +161,14 @@ def build_recap_xlsx(
             )
 
     total = bilans.total
-    fiches_ws.auto_filter.ref = f"A1:{_letter(len(RECAP_COLUMNS))}{total.nombre + 1}"
-    # Under the first two columns, what was counted; under the budget totals, their sum.
-    total_row = [None] * (column_index("budget_total") + 1)
+    note = unpublished_note(bilans.non_publiees)
+    fiches_ws.auto_filter.ref = f"A1:{_letter(len(columns))}{total.nombre + 1}"
+    # Under the title and the descriptif, what was counted; under the budget totals, their sum.
+    total_row = [None] * (keys.index("budget_total") + 1)
     total_row[0] = fiche_cells.text("Total", bold=True)
-    total_row[1] = fiche_cells.text(
+    total_row[keys.index("descriptif")] = fiche_cells.text(
         f"{total.nombre} fiches, dont {total.sans_budget} sans budget chiffré "
-        "(non comptées dans le total)",
+        "(non comptées dans le total)" + (f". {note}" if note else ""),
         bold=True,
     )
     total_row[-1] = fiche_cells.euros(total.budget, bold=True)
@@ -182,13 +203,22 @@ def build_recap_xlsx(
     info_ws.column_dimensions["A"].width = 24
     info_ws.column_dimensions["B"].width = 90
     filters = list(filters)
-    for label, value in [
+    informations = [
         ("Contrat", str(contrat) if contrat else ""),
         ("Document", RECAP_TITLE),
         ("Généré le", generated_label(now)),
         ("Filtres appliqués", "\n".join(filters) if filters else "Aucun : toutes les fiches"),
         ("Fiches", total.nombre),
-    ]:
+    ]
+    if note:
+        informations.append(
+            (
+                "Fiches non publiées",
+                f"{note} Colonne « État de publication » de la feuille « Fiches actions ». "
+                "Document de travail : ce n'est pas le récapitulatif publié.",
+            )
+        )
+    for label, value in informations:
         info_ws.append([info_cells.text(label, bold=True), info_cells.text(value)])
 
     buffer = io.BytesIO()

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
 
 from contrat.formats import format_euros
 from contrat.text import fold
@@ -17,6 +18,9 @@ from .models import FicheAction, Role, Statut
 from .querysets import SEARCH_MAX_TERMS, SEARCH_SEPARATORS, Fold
 
 SEARCH_MAX_LENGTH = 200
+# A file name's words for the filters: each value this long at most, all of them this long.
+FILE_NAME_WORD = 30
+FILE_NAME_FILTERS = 80
 
 SORT_CHOICES = [
     ("ordre", "Ordre du tableau récapitulatif"),
@@ -33,6 +37,13 @@ BUDGET_FIELD = {
         "invalid": "Saisissez un montant en euros, en chiffres (par exemple 10000)."
     },
 }
+
+
+def short_slug(value) -> str:
+    """'Économie sociale & solidaire' -> 'economie-sociale-solidaire', at most FILE_NAME_WORD
+    ASCII characters."""
+    slug = slugify(str(value).replace(".", "-").replace("_", "-"))
+    return slug[:FILE_NAME_WORD].strip("-")
 
 
 def validate_search(value: str) -> None:
@@ -248,3 +259,31 @@ class FicheFilter(django_filters.FilterSet):
         if data.get("sans_budget"):
             parts.append("Sans budget renseigné")
         return parts
+
+    def file_name_words(self) -> str:
+        """The active filters as a file name says them, short and ASCII: 'enjeu-2',
+        'recherche-cibs-adus-porteur'; '' for every fiche. The order is not part of it."""
+        data = self.cleaned
+        parts = []
+        if data.get("q"):
+            parts.append("-".join(filter(None, ["recherche", short_slug(data["q"])])))
+        if data.get("enjeu"):
+            parts.append(f"enjeu-{data['enjeu'].numero}")
+        if data.get("orientation"):
+            orientation = data["orientation"]
+            parts.append(f"orientation-{short_slug(orientation.code or orientation.titre)}")
+        if data.get("structure"):
+            parts.append(short_slug(data["structure"].slug))
+        if data.get("role"):
+            parts.append(short_slug(data["role"]))
+        if data.get("statut"):
+            parts.append(short_slug(Statut(data["statut"]).label))
+        for name in ("budget_min", "budget_max"):
+            value = data.get(name)
+            if value is not None:
+                amount = int(value) if value == int(value) else value
+                parts.append(short_slug(f"{name}-{amount}"))
+        if data.get("sans_budget"):
+            parts.append("sans-budget")
+        words = "-".join(part for part in parts if part)
+        return words[:FILE_NAME_FILTERS].strip("-")

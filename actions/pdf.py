@@ -22,6 +22,7 @@ from .recap import (
     cited_enjeux,
     generated_label,
     recap_rows,
+    unpublished_note,
 )
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
@@ -74,9 +75,10 @@ class LocalOnlyFetcher(URLFetcher):
 
 def estimated_lines(row) -> int:
     """How many lines the recap row's tallest cell takes, roughly (its column's `pdf_chars`
-    characters a line)."""
+    characters a line; an unpublished fiche's title has its state above it)."""
     return max(
         sum(max(1, math.ceil(len(line) / column.pdf_chars)) for line in text.split("\n"))
+        + (row.non_publiee and column.key == "titre")
         for column, text in row.pdf_cells
     )
 
@@ -88,7 +90,9 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
 
 def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
-    """The recap table of these fiches, in this order: A4 landscape, totals, subtotals."""
+    """The recap table of these fiches, in this order: A4 landscape, totals, subtotals. An
+    unpublished fiche among them (an editor asked for them) has its state in its title cell,
+    and the header says how many there are."""
     contrat = contrat or current_contrat()
     bilans = RecapBilans()
     rows = []
@@ -105,6 +109,7 @@ def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
         "rows": rows,
         "totals": bilans.total,
         "subtotals": bilans.subtotals(),
+        "unpublished_note": unpublished_note(bilans.non_publiees),
         "multi_enjeu_note": MULTI_ENJEU_NOTE,
         "sans_budget_note": SANS_BUDGET_NOTE,
     }

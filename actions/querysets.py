@@ -91,6 +91,20 @@ class FicheActionQuerySet(models.QuerySet):
             return unpublished
         return unpublished & Q(pk__in=self.model.objects.carried_by_user(user).values("pk"))
 
+    def unpublished_scope(self, user) -> str:
+        """Which unpublished fiches `user` sees, as a name shared by everyone who sees the
+        same ones: "" (none: the public, read-only accounts), "tous" (an editor: every draft
+        and fiche in review), "compte-<id>" (a contributor: its structures', which the data
+        version follows). A download's cache key takes it: see actions/views/fiches.py."""
+        unpublished = self._unpublished_visible(user)
+        if unpublished is None:
+            return ""
+        return "tous" if user.has_perm("actions.change_any_ficheaction") else f"compte-{user.pk}"
+
+    def unpublished(self):
+        """The drafts and fiches in review among these (archived fiches are not counted)."""
+        return self.filter(etat__in=(Etat.BROUILLON, Etat.EN_RELECTURE))
+
     def visible_to(self, user):
         """What the portal's lists, totals, search and exports show: published fiches, and
         the unpublished ones `user` may edit. Archived fiches are in no list."""

@@ -14,7 +14,7 @@ from enjeux.models import Enjeu, Orientation
 from structures.models import Structure
 
 from .budget import Bilan, fiche_total, longest_duration, yearly_amount
-from .models import FicheAction, LigneBudget, Participation, Role
+from .models import Etat, FicheAction, LigneBudget, Participation, Role
 
 # --- the columns ----------------------------------------------------------------------------
 
@@ -49,11 +49,17 @@ RECAP_COLUMNS = (
 )
 PDF_COLUMNS = tuple(column for column in RECAP_COLUMNS if column.pdf_share)
 FIGURES = {column.key: column for column in RECAP_COLUMNS if column.of_lignes}
+# A document that includes unpublished fiches says each one's state: in the XLSX, this column
+# after the title (the PDF marks the title cell itself).
+ETAT_COLUMN = Column("etat_libelle", "État de publication", 16)
 
 
-def column_index(key: str) -> int:
-    """Where the column `key` stands in RECAP_COLUMNS, from 0."""
-    return [column.key for column in RECAP_COLUMNS].index(key)
+def recap_columns(*, etat: bool = False) -> tuple[Column, ...]:
+    """The XLSX's columns: the recap's, with the state column when unpublished fiches may be
+    among the rows."""
+    if not etat:
+        return RECAP_COLUMNS
+    return RECAP_COLUMNS[:1] + (ETAT_COLUMN,) + RECAP_COLUMNS[1:]
 
 
 # --- the rows -------------------------------------------------------------------------------
@@ -77,6 +83,15 @@ SANS_BUDGET_NOTE = (
 )
 
 
+def unpublished_note(nombre: int) -> str:
+    """The header line of a document that includes unpublished fiches ('' when none is in it):
+    nobody should take it for the adopted recap."""
+    if not nombre:
+        return ""
+    s = "s" if nombre > 1 else ""
+    return f"Ce document inclut {nombre} fiche{s} non publiée{s}, marquée{s} de leur état."
+
+
 @dataclass
 class RecapRow:
     """One fiche as the recap table shows it: the five columns plus the numbers behind them."""
@@ -93,6 +108,15 @@ class RecapRow:
     participations: list = field(default_factory=list)
     enjeux: list[Enjeu] = field(default_factory=list)
     may_split: bool = False  # the PDF lets a row taller than a page break across pages
+    etat: str = Etat.PUBLIEE  # a document may include drafts at an editor's request
+
+    @property
+    def non_publiee(self) -> bool:
+        return self.etat != Etat.PUBLIEE
+
+    @property
+    def etat_libelle(self) -> str:
+        return Etat(self.etat).label
 
     @property
     def budget(self) -> str:
@@ -119,6 +143,7 @@ class FicheData:
     enjeu_texte: str
     budget_texte: str
     structure_texte: str
+    etat: str
     orientations: list = field(default_factory=list)
     enjeux: list = field(default_factory=list)
     lignes: list = field(default_factory=list)
@@ -137,7 +162,15 @@ def fiche_data(queryset, chunk_size: int = CHUNK_SIZE) -> Iterator[FicheData]:
     Values queries rather than prefetch_related(): Django's prefetching builds a manager and a
     queryset per fiche and relation, three times the cost of reading the rows themselves on
     10,000 fiches. Five queries per chunk, whatever its size."""
-    columns = ("pk", "titre", "descriptif", "enjeu_texte", "budget_texte", "structure_texte")
+    columns = (
+        "pk",
+        "titre",
+        "descriptif",
+        "enjeu_texte",
+        "budget_texte",
+        "structure_texte",
+        "etat",
+    )
     rows = queryset.prefetch_related(None).values_list(*columns).iterator(chunk_size=chunk_size)
     enjeux_by_pk: dict[int, Enjeu] = {}
     structures_by_pk: dict[int, Structure] = {}
@@ -292,6 +325,7 @@ def recap_row(fiche: FicheData) -> RecapRow:
         structure_lines=structure_lines(fiche),
         participations=fiche.participations,
         enjeux=cited_enjeux(fiche.orientations, fiche.enjeux),
+        etat=fiche.etat,
         **figures,
     )
 
@@ -312,9 +346,11 @@ class RecapBilans:
         self.total = Bilan()
         self.by_enjeu: dict[int, tuple[Enjeu, Bilan]] = {}
         self.sans_enjeu = Bilan()
+        self.non_publiees = 0
 
     def add(self, row: RecapRow) -> None:
         self.total.add(row.budget_total)
+        self.non_publiees += row.non_publiee
         if not row.enjeux:
             self.sans_enjeu.add(row.budget_total)
         for enjeu in row.enjeux:

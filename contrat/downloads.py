@@ -78,14 +78,18 @@ def throttled(view):
     return wrapper
 
 
-def download_key(kind: str, request, params=()) -> str:
+def download_key(kind: str, params=(), *, audience: str) -> str:
     """The cache key of one download: its kind, its query (`params`, the (name, value) pairs
-    that make the content, in any order), whose it is, and the data version. Read before the
-    data: a write after this point changes the key, never what is stored under it.
+    that make the content, in any order, options included), who may be served it, and the data
+    version. Read before the data: a write after this point changes the key, never what is
+    stored under it.
 
-    Anonymous visitors share their downloads; a logged-in account gets its own, since what it
-    may see (drafts) depends on who it is."""
-    audience = f"compte-{request.user.pk}" if request.user.is_authenticated else "public"
+    `audience` names everyone whose download has the same content: "public" for what anyone
+    may get; for a content that depends on what the visitor may see (unpublished fiches), a
+    name that only those who see the same share (one account, say). The caller, who knows the
+    content, says which."""
+    if not audience or ":" in audience:
+        raise ValueError(f"Invalid download audience: {audience!r}")
     query = hashlib.sha256(urlencode(sorted(params)).encode()).hexdigest()[:32]
     return f"download:{kind}:{audience}:{data_version()}:{query}"
 

@@ -61,6 +61,8 @@ class FicheListView(VisibleFichesMixin, FilterView):
         filterset = context["filter"]
         params = self.request.GET.copy()
         params.pop("page", None)
+        # The downloads ask for unpublished fiches with their own checkbox, never by a link.
+        params.pop(UNPUBLISHED_PARAM, None)
         context.update(
             totaux=self.totaux,
             filtres_actifs=filterset.describe(),
@@ -70,6 +72,7 @@ class FicheListView(VisibleFichesMixin, FilterView):
             ],
             erreur_page=self.page_error,
             filter_query=f"?{params.urlencode()}" if params else "",
+            filter_params=[(name, value) for name, values in params.lists() for value in values],
             # The refining filters stay folded on a phone unless one of them is in use.
             affiner_ouvert=any(value for key, value in params.items() if key != "q"),
         )
@@ -114,12 +117,17 @@ class FicheDetailView(VisibleFichesMixin, DetailView):
 
 # --- Exports: the list's fiches (same FilterSet, same order) as PDF, XLSX, CSV, JSON ---------
 
+# `?brouillons=1` (the downloads' checkbox): an editor's download includes the unpublished fiches
+# it may see, each marked with its state. Without it, or for anyone else, published fiches only.
+UNPUBLISHED_PARAM = "brouillons"
+
 
 @method_decorator(throttled, name="dispatch")
 class FicheExportView(View):
-    """One download of the fiches `/actions/?…` shows for the same query string; the builder
-    (in exports.py / pdf.py) makes the bytes, the view only wraps them. Throttled, and built
-    once per query and data version (contrat/downloads.py)."""
+    """One download of the published fiches `/actions/?…` lists for the same query string, and
+    of the unpublished ones the visitor sees there if it asks for them; the builder (in
+    exports.py / pdf.py) makes the bytes, the view only wraps them. Throttled, and built once
+    per query, option, audience and data version (contrat/downloads.py)."""
 
     kind = ""  # names the download in its cache key
     content_type = "application/octet-stream"
@@ -131,11 +139,16 @@ class FicheExportView(View):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        filterset = FicheFilter(
-            request.GET,
-            queryset=FicheAction.objects.visible_to(request.user).for_listing(),
-            request=request,
+        # Whose unpublished fiches are in: "" (none) unless asked by someone who sees some.
+        self.unpublished = ""
+        if request.GET.get(UNPUBLISHED_PARAM) == "1":
+            self.unpublished = FicheAction.objects.unpublished_scope(request.user)
+        fiches = (
+            FicheAction.objects.visible_to(request.user)
+            if self.unpublished
+            else FicheAction.objects.published()
         )
+        filterset = FicheFilter(request.GET, queryset=fiches.for_listing(), request=request)
         return self.download(filterset)
 
     def download(self, filterset):
@@ -146,21 +159,31 @@ class FicheExportView(View):
             for value in self.request.GET.getlist(name)
             if value
         ]
-        key = download_key(self.kind, self.request, params)
+        if self.unpublished:
+            params.append((UNPUBLISHED_PARAM, "1"))
+        # Published fiches only: the same file for everyone. With unpublished ones: shared only
+        # by those who see the same (every editor, or one contributor's account).
+        key = download_key(self.kind, params, audience=self.unpublished or "public")
         try:
             content = cached_render(key, lambda: self.build(filterset.qs, filterset))
         except RenderBusy:
             return busy_response()
+        self.file_name = self.name_file(filterset)
         return self.respond(content)
 
+    def name_file(self, filterset) -> str:
+        """What is inside, said by the name: 'recap-2026-11-29.pdf',
+        'recap-2026-11-29-enjeu-2-avec-brouillons.pdf'."""
+        words = [self.filename, timezone.localdate().isoformat(), filterset.file_name_words()]
+        if self.unpublished:
+            words.append("avec-brouillons")
+        return "-".join(word for word in words if word) + f".{self.extension}"
+
     def respond(self, content: bytes) -> HttpResponse:
-        """The file's response: its name says the day; staff exports hold drafts, so no shared
+        """The file's response, named by `name_file`; an editor's may hold drafts, so no shared
         cache may keep it."""
         response = HttpResponse(content, content_type=self.content_type)
-        day = timezone.localdate().isoformat()
-        response["Content-Disposition"] = (
-            f'{self.disposition}; filename="{self.filename}-{day}.{self.extension}"'
-        )
+        response["Content-Disposition"] = f'{self.disposition}; filename="{self.file_name}"'
         patch_cache_control(response, private=True, no_cache=True)
         return response
 
@@ -176,7 +199,7 @@ pdf_csp_exempt = method_decorator(csp_exempt())
 class RecapPdfView(FicheExportView):
     kind = "recap-pdf"
     content_type = "application/pdf"
-    filename = "recapitulatif-fiches-actions"
+    filename = "recap"
     extension = "pdf"
     disposition = "inline"
 
@@ -208,11 +231,16 @@ class RecapPdfView(FicheExportView):
 class RecapXlsxView(FicheExportView):
     kind = "recap-xlsx"
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    filename = "recapitulatif-fiches-actions"
+    filename = "recap"
     extension = "xlsx"
 
     def build(self, fiches, filterset):
-        return build_recap_xlsx(fiches, filters=filterset.describe(), contrat=current_contrat())
+        return build_recap_xlsx(
+            fiches,
+            filters=filterset.describe(),
+            contrat=current_contrat(),
+            with_unpublished=bool(self.unpublished),
+        )
 
 
 class ActionsCsvView(FicheExportView):
@@ -239,7 +267,8 @@ class FichePdfView(View):
     cached like the exports."""
 
     def get(self, request, slug):
-        key = download_key("fiche-pdf", request, [("slug", slug)])
+        audience = f"compte-{request.user.pk}" if request.user.is_authenticated else "public"
+        key = download_key("fiche-pdf", [("slug", slug)], audience=audience)
         fiche = get_object_or_404(
             FicheAction.objects.reachable_by(request.user).for_detail(), slug=slug
         )

@@ -1,5 +1,5 @@
-"""What every public page shares: the current contract (header, footer) and the fiches the
-visitor may see."""
+"""What every public page shares: the current contract (header, footer), the fiches the
+visitor may see, and for an editor the banner saying unpublished fiches are among them."""
 
 from django.conf import settings
 
@@ -23,7 +23,17 @@ class VisibleFichesMixin:
             return None
         return FicheAction.objects.filter(contrat=contrat).visible_to(self.request.user)
 
+    def unpublished_shown(self) -> int:
+        """How many drafts and fiches in review of this contract the pages show the visitor
+        (counted for those who may see some only: the public's pages pay no query)."""
+        if not FicheAction.objects.unpublished_scope(self.request.user):
+            return 0
+        fiches = self.visible_fiches()
+        return fiches.unpublished().count() if fiches is not None else 0
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("contrat", self.get_contrat())
         kwargs.setdefault("recap_pdf_max", settings.RECAP_PDF_MAX_FICHES)
+        # The banner of templates/base.html, and the downloads' "include them" checkbox.
+        kwargs.setdefault("non_publiees", self.unpublished_shown())
         return super().get_context_data(**kwargs)

@@ -233,12 +233,16 @@ def test_the_json_nests_structures_orientations_and_budget_lines():
     assert sum(Decimal(str(i["budget_total"] or 0)) for i in items) == sample["published_total"]
 
 
-def test_drafts_are_exported_to_staff_only(client, admin_client):
+def test_drafts_are_exported_only_to_staff_who_ask_for_them(client, admin_client):
     sample_fiches()
-    public = json.loads(client.get(reverse("actions:export-json")).content)
-    staff = json.loads(admin_client.get(reverse("actions:export-json")).content)
+    url = reverse("actions:export-json")
+    public = json.loads(client.get(url + "?brouillons=1").content)
+    staff = json.loads(admin_client.get(url).content)
+    asked = json.loads(admin_client.get(url + "?brouillons=1").content)
     assert "Fiche en brouillon" not in [item["titre"] for item in public]
-    assert "Fiche en brouillon" in [item["titre"] for item in staff]
+    assert "Fiche en brouillon" not in [item["titre"] for item in staff]
+    brouillon = next(item for item in asked if item["titre"] == "Fiche en brouillon")
+    assert brouillon["etat_libelle"] == "Brouillon"
 
 
 @pytest.mark.parametrize(

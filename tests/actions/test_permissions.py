@@ -108,8 +108,10 @@ ACTIONS = {
     "pdf_brouillon_autre": lambda c, w: (
         c.get(reverse("actions:fiche-pdf", args=[w["autre_brouillon"].slug])).status_code == 200
     ),
+    # Asked for (the downloads' checkbox "Inclure les fiches non publiées"): without it, an
+    # export holds published fiches only, whoever asks (tests/actions/test_drafts.py).
     "json_brouillon_autre": lambda c, w: shows(
-        c, reverse("actions:export-json"), w["autre_brouillon"].titre
+        c, reverse("actions:export-json") + "?brouillons=1", w["autre_brouillon"].titre
     ),
     "structure_brouillon_autre": lambda c, w: shows(
         c,
