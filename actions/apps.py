@@ -18,7 +18,9 @@ class ActionsConfig(AppConfig):
 
     def ready(self):
         from contrat.dataversion import connect_receivers
+        from enjeux.models import period_checked
 
+        from .financements import refuse_period_leaving_lines
         from .pydyf_cache import install_pydyf_page_references_cache
         from .querysets import register_sqlite_functions
 
@@ -30,4 +32,7 @@ class ActionsConfig(AppConfig):
         # Every write to the fiches, structures and referential changes the data version, the
         # key of the cached downloads (contrat/dataversion.py).
         connect_receivers()
+        # A contract's period must hold its fiches' financing lines: said in French by the
+        # contract's form before the database's trigger refuses it.
+        period_checked.connect(refuse_period_leaving_lines, dispatch_uid="actions_periode")
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="actions_cache_tables")

@@ -36,3 +36,10 @@ class NatureSousAction(models.TextChoices):
     ORIENTATION = "orientation", "Orientation"
     AXE = "axe", "Axe"
     ACTION = "action", "Action"
+
+
+class NatureFinancement(models.TextChoices):
+    """What a financing line pays for: running costs or investment (each has its budget)."""
+
+    FONCTIONNEMENT = "fonctionnement", "Fonctionnement"
+    INVESTISSEMENT = "investissement", "Investissement"

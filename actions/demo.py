@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import factory.random
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils.text import slugify
 
 from contrat.dataversion import data_version_bump
@@ -14,9 +14,11 @@ from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Structure
 
 from .factories import DemoFicheActionFactory, DemoStructureFactory, draw_structure_identities
-from .models import FicheAction, LigneBudget, Participation, SousAction
+from .models import FicheAction, LigneBudget, LigneFinancement, Participation, SousAction
 
 BATCH_SIZE = 2000  # rows per INSERT, and fiches built between two writes (flat memory)
+# The demo contract's years, when it has none yet (the recap's source gives none).
+DEMO_PERIOD = (2024, 2029)
 
 
 @dataclass
@@ -29,6 +31,7 @@ class DemoSummary:
     participations: int = 0
     lignes_budget: int = 0
     sous_actions: int = 0
+    lignes_financement: int = 0
     premier_ordre: int = 0
     slugs: list[str] = field(default_factory=list, repr=False)
 
@@ -53,6 +56,8 @@ def _referential() -> tuple[Contrat, list[Orientation], list[Enjeu]]:
                 titre=titre,
                 libelles_cites="\n".join(autres),
             )
+    if contrat.annee_debut is None:
+        _give_period(contrat)
     # Ordered on stable columns, never on primary keys: the same seed picks the same ones.
     orientations = list(
         Orientation.objects.filter(enjeu__contrat=contrat)
@@ -61,6 +66,17 @@ def _referential() -> tuple[Contrat, list[Orientation], list[Enjeu]]:
     )
     enjeux = list(Enjeu.objects.filter(contrat=contrat).order_by("numero"))
     return contrat, orientations, enjeux
+
+
+def _give_period(contrat: Contrat) -> None:
+    """DEMO_PERIOD for the financing plans, widened to the years of lines entered meanwhile
+    (the database refuses a period that leaves a line out)."""
+    years = LigneFinancement.objects.filter(fiche__contrat=contrat).aggregate(
+        first=Min("annee"), last=Max("annee")
+    )
+    contrat.annee_debut = min(DEMO_PERIOD[0], years["first"] or DEMO_PERIOD[0])
+    contrat.annee_fin = max(DEMO_PERIOD[1], years["last"] or DEMO_PERIOD[1])
+    contrat.save(update_fields=["annee_debut", "annee_fin"])
 
 
 def _structures(count: int) -> tuple[list[Structure], list[Contact]]:
@@ -99,7 +115,7 @@ def _write(fiches: list[FicheAction], summary: DemoSummary) -> None:
     FicheAction.objects.bulk_create(fiches, batch_size=BATCH_SIZE)
     Orientations, Enjeux = FicheAction.orientations.through, FicheAction.enjeux.through
     orientation_links, enjeu_links = [], []
-    participations, lignes, roots, children = [], [], [], []
+    participations, lignes, roots, children, financements = [], [], [], [], []
     for fiche in fiches:
         rows = fiche.rows
         orientation_links += [
@@ -115,16 +131,21 @@ def _write(fiches: list[FicheAction], summary: DemoSummary) -> None:
         for row in rows["sous_actions"]:
             row.fiche_id = fiche.pk
             (roots if row.parent is None else children).append(row)
+        for row in rows["lignes_financement"]:
+            row.fiche_id = fiche.pk
+            financements.append(row)
     Orientations.objects.bulk_create(orientation_links, batch_size=BATCH_SIZE)
     Enjeux.objects.bulk_create(enjeu_links, batch_size=BATCH_SIZE)
     Participation.objects.bulk_create(participations, batch_size=BATCH_SIZE)
     LigneBudget.objects.bulk_create(lignes, batch_size=BATCH_SIZE)
     SousAction.objects.bulk_create(roots, batch_size=BATCH_SIZE)  # parents first: keys
     SousAction.objects.bulk_create(children, batch_size=BATCH_SIZE)
+    LigneFinancement.objects.bulk_create(financements, batch_size=BATCH_SIZE)
     summary.fiches += len(fiches)
     summary.participations += len(participations)
     summary.lignes_budget += len(lignes)
     summary.sous_actions += len(roots) + len(children)
+    summary.lignes_financement += len(financements)
     summary.slugs += [fiche.slug for fiche in fiches]
 
 
@@ -178,6 +199,8 @@ def demo_generate(
                     choix_orientations=orientations,
                     choix_enjeux=enjeux,
                     choix_structures=structures_list,
+                    choix_annees=contrat.annees,
+                    financeur_contrat=contrat.financeur,
                 )
                 for index in range(start, min(start + BATCH_SIZE, fiches))
             ]

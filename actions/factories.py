@@ -13,6 +13,7 @@ seed on every run and engine. factory_boy resolves declarations in the order the
 (a declaration first resolving those it reads), so that order is the order of the draws:
 reordering declarations, or drawing something new before others, changes what a seed gives."""
 
+import datetime
 from decimal import Decimal
 
 import factory
@@ -46,6 +47,8 @@ from .models import (
     Etat,
     FicheAction,
     LigneBudget,
+    LigneFinancement,
+    NatureFinancement,
     NatureSousAction,
     Participation,
     Periodicite,
@@ -293,6 +296,41 @@ def draw_lignes_budget(
     return lignes
 
 
+def draw_lignes_financement(participations, structures, annees, financeur=None):
+    """Two to four financers (the contract's own first, then the fiche's) over a run of one to
+    four of the contract's `annees`, each paying the same planned amount every year. The first
+    two years are decided (granted, at the planned amount or less); the first is paid, the
+    second half paid. No lines without years to spread them over."""
+    if not annees or not structures:
+        return []
+    named = [p.structure for p in participations if p.role == Role.FINANCEUR]
+    others = randgen.sample(structures, min(4, len(structures)))
+    candidates = list(dict.fromkeys([financeur, *named, *others]))
+    financeurs = [s for s in candidates if s is not None][: randgen.randint(2, 4)]
+    start = randgen.randrange(len(annees))
+    years = annees[start : start + randgen.randint(1, 4)]
+    lignes = []
+    for structure in financeurs:
+        investissement = randgen.random() < 0.15
+        prevu = Decimal(randgen.randrange(1_000, 40_000, 500))
+        for annee in years:
+            ligne = LigneFinancement(
+                financeur=structure,
+                annee=annee,
+                nature=NatureFinancement.INVESTISSEMENT
+                if investissement
+                else NatureFinancement.FONCTIONNEMENT,
+                prevu=prevu,
+            )
+            if annee <= annees[0] + 1 and randgen.random() < 0.9:
+                ligne.accorde = prevu if randgen.random() < 0.7 else (prevu * 8 / 10).quantize(1)
+                ligne.date_decision = datetime.date(annee - 1, randgen.randint(9, 12), 15)
+                ligne.reference_decision = f"Délibération {annee - 1}-{randgen.randrange(100, 999)}"
+                ligne.verse = ligne.accorde if annee == annees[0] else ligne.accorde / 2
+            lignes.append(ligne)
+    return lignes
+
+
 def draw_sous_actions() -> list[SousAction]:
     """A quarter of the fiches have a plan: axes of described, numbered actions, or plain
     actions. Parents come before their children."""
@@ -430,8 +468,9 @@ STATUT_WEIGHTS = [30, 45, 20, 5]
 class DemoFicheActionFactory(WithRowsFactory):
     """A published fiche like the recap's: a title and a descriptif of the territory, one or
     two orientations (now and then an enjeu cited directly), a porteur and up to five other
-    structures, 0 to 3 budget lines, a plan for a quarter of them; its enjeu, budget and
-    structure cells written from those rows, as the recap writes them.
+    structures, 0 to 3 budget lines, a plan for a quarter of them, a financing plan over
+    `choix_annees`; its enjeu, budget and structure cells written from those rows, as the recap
+    writes them.
 
     It draws among `choix_orientations`, `choix_enjeux` and `choix_structures` (demo_generate
     passes the contract's, in a stable order); by default it cites no orientation and has a
@@ -444,8 +483,17 @@ class DemoFicheActionFactory(WithRowsFactory):
         choix_orientations = ()
         choix_enjeux = ()
         choix_structures = factory.List([factory.SubFactory(DemoStructureFactory)])
+        choix_annees = ()  # the contract's years, for the financing lines
+        financeur_contrat = None
 
-    _rows = ("orientations", "enjeux", "participations", "lignes_budget", "sous_actions")
+    _rows = (
+        "orientations",
+        "enjeux",
+        "participations",
+        "lignes_budget",
+        "sous_actions",
+        "lignes_financement",
+    )
 
     contrat = factory.SubFactory(ContratFactory)
     ordre = factory.Sequence(lambda n: n + 1)
@@ -476,6 +524,12 @@ class DemoFicheActionFactory(WithRowsFactory):
     # Published: the benchmarks and the load test measure what the public sees.
     etat = Etat.PUBLIEE
     sous_actions = factory.LazyFunction(draw_sous_actions)
+    # Drawn last: what a seed gave before financing lines existed stays the same.
+    lignes_financement = factory.LazyAttribute(
+        lambda o: draw_lignes_financement(
+            o.participations, o.choix_structures, o.choix_annees, o.financeur_contrat
+        )
+    )
 
 
 class BenchFicheActionFactory(DemoFicheActionFactory):
@@ -483,9 +537,9 @@ class BenchFicheActionFactory(DemoFicheActionFactory):
     bench_imports.py) have always measured, so that their figures stay comparable: entered on
     the site rather than from the source document (no enjeu, budget or structure cell: the
     recap reads its rows), a paragraph of three sentences and its objectives, a porteur and a
-    partner, one or two budget lines, no plan. Its title is numbered, 'Fiche générée 1012 : …'
-    (slug `fiche-generee-1012-…`): the import cases rename the exported rows ('Fiche importée',
-    `fiche-importee-`) to import them again."""
+    partner, one or two budget lines, no plan, no financing line. Its title is numbered,
+    'Fiche générée 1012 : …' (slug `fiche-generee-1012-…`): the import cases rename the
+    exported rows ('Fiche importée', `fiche-importee-`) to import them again."""
 
     titre = factory.LazyAttribute(lambda o: f"Fiche générée {o.ordre} : {draw_title()}")
     slug = factory.LazyAttribute(lambda o: slugify(o.titre)[:190])
@@ -502,3 +556,4 @@ class BenchFicheActionFactory(DemoFicheActionFactory):
     budget_texte = ""
     structure_texte = ""
     sous_actions = factory.LazyFunction(list)
+    lignes_financement = factory.LazyFunction(list)

@@ -1,4 +1,5 @@
-"""Fiches actions and what hangs from them: participations, budget lines, sub-actions."""
+"""Fiches actions and what hangs from them: participations, budget lines, sub-actions; the
+financing lines live in financements.py."""
 
 from decimal import Decimal
 
@@ -15,8 +16,25 @@ from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Structure
 
 from .budget import fiche_total, ligne_total
-from .choices import Etat, NatureSousAction, Periodicite, Role, Statut
+from .choices import Etat, NatureFinancement, NatureSousAction, Periodicite, Role, Statut
+from .financements import LigneFinancement
 from .querysets import FicheActionQuerySet
+
+__all__ = [
+    "AncienSlug",
+    "Etat",
+    "FicheAction",
+    "LigneBudget",
+    "LigneFinancement",
+    "NatureFinancement",
+    "NatureSousAction",
+    "Participation",
+    "Periodicite",
+    "Role",
+    "SousAction",
+    "Statut",
+    "TransitionFiche",
+]
 
 
 class FicheAction(models.Model):

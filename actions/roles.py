@@ -15,12 +15,19 @@ ALL = "__all__"
 
 # The contract's content, app by app: what the admin shows besides users and groups.
 CONTENT_MODELS = {
-    "actions": ["ficheaction", "participation", "lignebudget", "sousaction", "transitionfiche"],
+    "actions": [
+        "ficheaction",
+        "participation",
+        "lignebudget",
+        "lignefinancement",
+        "sousaction",
+        "transitionfiche",
+    ],
     "structures": ["structure", "contact"],
     "enjeux": ["contrat", "enjeu", "orientation"],
 }
 # A fiche's own rows: edited in its form by whoever may edit the fiche.
-FICHE_ROWS = ["participation", "lignebudget", "sousaction"]
+FICHE_ROWS = ["participation", "lignebudget", "lignefinancement", "sousaction"]
 # Transitions are written by the workflow's services only: nobody edits them by hand.
 EDITABLE = {
     "actions": ["ficheaction", *FICHE_ROWS],

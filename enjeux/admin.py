@@ -16,9 +16,28 @@ ORIENTATION_CODE = re.compile(r"^\s*(\d+)\s*[.,]\s*(\d+)\s*$")
 
 @admin.register(Contrat)
 class ContratAdmin(TracedAdmin):
-    list_display = ["nom", "territoire", "periode"]
+    list_display = ["nom", "territoire", "periode", "annees_affichees", "financeur"]
+    list_select_related = ["financeur"]
     search_fields = ["nom", "territoire"]
     prepopulated_fields = {"slug": ("nom",)}
+    autocomplete_fields = ["financeur"]
+    fieldsets = [
+        (None, {"fields": ["nom", "slug", "territoire", "periode", "description"]}),
+        (
+            "Période et financeur",
+            {
+                "fields": [("annee_debut", "annee_fin"), "financeur"],
+                "description": "Les années des plans de financement des fiches : une ligne de "
+                "financement ne peut pas tomber hors de cette période. Laissez-les vides tant "
+                "que le contrat ne les fixe pas.",
+            },
+        ),
+        ("Pages et exports", {"fields": ["pied_de_page"]}),
+    ]
+
+    @admin.display(description="années", ordering="annee_debut")
+    def annees_affichees(self, obj):
+        return obj.periode_annees or "—"
 
 
 class OrientationFormSet(BaseInlineFormSet):

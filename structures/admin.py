@@ -52,7 +52,7 @@ class StructureAdmin(TracedSpreadsheetAdmin):
     list_display = ["nom", "sigle", "nature", "nombre_fiches"]
     list_filter = ["nature"]
     # Also what the autocompletes of participations and budget lines search.
-    search_fields = ["nom", "sigle", "autres_graphies"]
+    search_fields = ["nom", "sigle", "autres_graphies", "siret", "rna"]
     # Explicit: the fiche count's GROUP BY makes Django drop Meta.ordering, and the autocomplete
     # and changelist pages would paginate an unordered list.
     ordering = ["nom"]
@@ -60,6 +60,14 @@ class StructureAdmin(TracedSpreadsheetAdmin):
     prepopulated_fields = {"slug": ("nom",)}
     fieldsets = [
         (None, {"fields": ["nom", "slug", "sigle", "nature", "site_web", "description"]}),
+        (
+            "Identifiants officiels",
+            {
+                "fields": ["siret", "rna"],
+                "description": "Facultatifs. Le SIRET d'un financeur et celui ou le numéro RNA "
+                "d'un bénéficiaire servent à publier les subventions en données ouvertes.",
+            },
+        ),
         (
             "Dans les documents",
             {

@@ -1,5 +1,6 @@
 """Staff admin for fiches actions and what hangs from them, by capability: the fiche (fiches),
-its list filters, inlines, history and publication workflow, and the rows' own lists (rows).
+its list filters, inlines, history and publication workflow, the rows' own lists (rows) and
+the financing lines' (financements).
 Importing the package registers them all."""
 
-from . import fiches, rows  # noqa: F401  (registration)
+from . import fiches, financements, rows  # noqa: F401  (registration)

@@ -20,6 +20,7 @@ from ..permissions import can_edit_fiche, can_publish, can_view_fiche, is_scoped
 from ..resources import FicheActionResource
 from .common import NO_BUDGET, refusal_text
 from .filters import BudgetFilter, EnjeuFilter, OrientationFilter, StructureFilter
+from .financements import LigneFinancementInline
 from .history import FicheHistoryAdminMixin
 from .inlines import LigneBudgetInline, ParticipationInline, SousActionInline, TextareaField
 from .publication import FichePublicationAdminMixin
@@ -118,7 +119,7 @@ class FicheActionAdmin(FicheHistoryAdminMixin, FichePublicationAdminMixin, Trace
         ),
         ("Suivi", {"fields": ["cree_le", "modifie_le", "version"]}),
     ]
-    inlines = [ParticipationInline, LigneBudgetInline, SousActionInline]
+    inlines = [ParticipationInline, LigneBudgetInline, LigneFinancementInline, SousActionInline]
     formfield_overrides = {models.TextField: {"form_class": TextareaField}}
     list_per_page = 50
 

@@ -18,7 +18,7 @@ from enjeux.models import Enjeu, Orientation
 
 from .. import services
 from ..history import KEPT_FIELDS, fiche_state_at, restore_plan, rows_changes
-from ..models import FicheAction, LigneBudget, Participation, SousAction
+from ..models import FicheAction, LigneBudget, LigneFinancement, Participation, SousAction
 from ..permissions import can_publish, scope_deleted_fiches
 from .common import WITHDRAWN_MESSAGE, refusal_text
 
@@ -170,9 +170,10 @@ class FicheHistoryAdminMixin:
         }
 
     def history_view(self, request, object_id, extra_context=None):
-        # The fiche's participations, budget lines and sub-actions have versions of their own.
+        # The fiche's participations, budget and financing lines and sub-actions have versions of
+        # their own.
         rows = []
-        for model in (Participation, LigneBudget, SousAction):
+        for model in (Participation, LigneBudget, LigneFinancement, SousAction):
             records = model.history.filter(fiche_id=object_id).select_related("history_user")
             rows += [
                 {

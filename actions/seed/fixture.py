@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from .budget_cell import parse_budget
 from .curated.fiches import FICHES, SOUS_ACTIONS
-from .curated.referential import CONTRAT, ENJEUX, ORIENTATIONS
+from .curated.referential import CONTRAT, ENJEUX, FINANCEUR, ORIENTATIONS
 from .curated.structures import CONTACTS, STRUCTURES
 from .source import SOURCE_PATH, read_source
 
@@ -42,11 +42,19 @@ def build_fixture_records(text: str) -> list[dict]:
 
     records: list[dict] = []
     contrat_pk = 1
+    financeur_pk = [spec.nom for spec in STRUCTURES].index(FINANCEUR) + 1
     records.append(
         {
             "model": "enjeux.contrat",
             "pk": contrat_pk,
-            "fields": {**CONTRAT, "pied_de_page": source.footer},
+            "fields": {
+                **CONTRAT,
+                "pied_de_page": source.footer,
+                # The source says "6 ans", not which years: the staff enter them.
+                "annee_debut": None,
+                "annee_fin": None,
+                "financeur": financeur_pk,
+            },
         }
     )
     enjeu_pk = {numero: numero for numero in ENJEUX}
@@ -97,6 +105,8 @@ def build_fixture_records(text: str) -> list[dict]:
                     "sigle": spec.sigle,
                     "nature": str(spec.nature),
                     "site_web": "",
+                    "siret": "",
+                    "rna": "",
                     "description": spec.description,
                     "autres_graphies": "\n".join(spec.graphies),
                 },

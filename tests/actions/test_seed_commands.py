@@ -49,7 +49,7 @@ def test_loading_the_fixture_twice_duplicates_nothing():
         "Contrat": 1,
         "Enjeu": 5,
         "Orientation": 17,
-        "Structure": 63,
+        "Structure": 64,  # the 63 the fiches name, and the contract's own financer (CG59)
         "Contact": 1,
         "FicheAction": 29,
         "Participation": 103,

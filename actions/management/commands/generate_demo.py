@@ -17,7 +17,8 @@ def is_production() -> bool:
 class Command(BaseCommand):
     help = (
         "Ajoute N fiches actions publiées de démonstration (structures, rôles, orientations, "
-        "lignes de budget, sous-actions), toujours les mêmes pour une même graine. "
+        "lignes de budget, sous-actions, plans de financement), toujours les mêmes pour une "
+        "même graine. "
         "Refuse de tourner avec les réglages de production, sauf --force."
     )
 
@@ -50,5 +51,6 @@ class Command(BaseCommand):
             f"{summary.fiches} fiches de démonstration créées en "
             f"{time.perf_counter() - started:.1f} s (graine {seed}) : "
             f"{summary.structures} structures, {summary.participations} participations, "
-            f"{summary.lignes_budget} lignes de budget, {summary.sous_actions} sous-actions."
+            f"{summary.lignes_budget} lignes de budget, {summary.sous_actions} sous-actions, "
+            f"{summary.lignes_financement} lignes de financement."
         )

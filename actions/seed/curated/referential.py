@@ -12,6 +12,9 @@ CONTRAT = {
     ),
 }
 
+# The structure (of curated/structures.py) that passes the contract and pays for its fiches.
+FINANCEUR = "Département du Nord"
+
 ENJEUX = {
     1: "",
     2: "",

@@ -233,6 +233,17 @@ STRUCTURES: list[StructureSpec] = [
     StructureSpec(
         "Chambre des métiers", Nature.CHAMBRE_CONSULAIRE, graphies=["Chambre des Métiers"]
     ),
+    # Last, so that the other structures keep their keys. The contract's own party and financer
+    # (enjeux.Contrat.financeur): named by the title "Contrat de territoire CG59", not by a
+    # fiche. Its SIRET is left for the staff to enter: the document does not give it.
+    StructureSpec(
+        "Département du Nord",
+        Nature.COLLECTIVITE,
+        "CG59",
+        "Le Département du Nord : le « CG59 » du document (Conseil général du Nord). Il passe "
+        "le contrat de territoire et en finance les fiches actions.",
+        ["Conseil général du Nord"],
+    ),
 ]
 
 CONTACTS = [("Les sens du goût", "Elise POISNEL", "")]
