@@ -1,325 +1,39 @@
 """Import/export of fiches actions: one column list for the admin, the CSV and the JSON."""
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils import formats, timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
-from contrat.formats import format_euros
-from contrat.spreadsheets import AtomicImportMixin
-from enjeux.models import Contrat, Enjeu, Orientation
-from structures.models import Structure
-from structures.resources import (
-    SEPARATOR,
-    ChoiceWidget,
-    RelatedRowsMixin,
-    related_items,
-    remember_related,
-    split_lines,
-)
+from contrat.history import author
+from contrat.imports import AtomicImportMixin
+from structures.resources import ChoiceWidget, RelatedRowsMixin, remember_related
 
-from .models import Etat, FicheAction, LigneBudget, Participation, Periodicite, Role, Statut
+from .cells import (
+    ContratWidget,
+    EnjeuxWidget,
+    LignesBudgetWidget,
+    NumberWidget,
+    OrientationsWidget,
+    ParticipationsWidget,
+    parse_amount,
+    plain_amount,
+)
+from .models import Etat, FicheAction, LigneBudget, Participation, Statut
 from .recap import FIGURES
 from .services import StaleFicheError, fiche_claim_version, history_record_import
 
+__all__ = ["FicheActionResource", "parse_amount", "plain_amount", "with_export_relations"]
+
 EXPORT_CHUNK_SIZE = 1000
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
-
-
-def parse_amount(text: str) -> Decimal:
-    """'250 550 €', '2000,50', '12000.00' -> Decimal; ValueError in French otherwise."""
-    cleaned = _SPACES.sub("", str(text)).removesuffix("€").replace(",", ".")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"« {text} » n'est pas un montant en euros.") from None
-    if not amount.is_finite():
-        raise ValueError(f"« {text} » n'est pas un montant en euros.")
-    return amount
-
-
-def plain_amount(amount: Decimal | None):
-    """12000.00 -> 12000, 12.50 -> 12.5: the number a spreadsheet or JSON should hold."""
-    if amount is None:
-        return None
-    amount = Decimal(amount)
-    if amount == amount.to_integral_value():
-        return int(amount)
-    return float(amount)
-
-
-class StructureResolver:
-    """Finds a structure by slug, name or acronym (case-insensitive), with one query per import."""
-
-    def __init__(self):
-        self._index = None
-
-    def __deepcopy__(self, memo):
-        return StructureResolver()
-
-    def __call__(self, text: str) -> Structure:
-        if self._index is None:
-            self._index = {}
-            for structure in Structure.objects.all():
-                for key in (structure.slug, structure.nom, structure.sigle):
-                    if key:
-                        self._index.setdefault(key.casefold(), []).append(structure)
-        found = {s.pk: s for s in self._index.get(text.strip().casefold(), [])}
-        if len(found) == 1:
-            return next(iter(found.values()))
-        if not found:
-            raise ValueError(
-                f"Structure « {text} » inconnue : indiquez son identifiant (slug), son nom ou "
-                "son sigle, tels qu'ils figurent dans l'export des structures (importez-la "
-                "d'abord si elle est nouvelle)."
-            )
-        raise ValueError(f"« {text} » désigne plusieurs structures : indiquez leur slug.")
-
-
-class References:
-    """The contracts, enjeux and orientations an import refers to, read once per import."""
-
-    def __init__(self):
-        self._loaded = False
-
-    def __deepcopy__(self, memo):
-        return References()
-
-    def _load(self):
-        if self._loaded:
-            return
-        self.contrats = {c.slug: c for c in Contrat.objects.all()}
-        self.enjeux = {(e.contrat_id, e.numero): e for e in Enjeu.objects.all()}
-        self.orientations = {}
-        self.orientation_titles = {}
-        for orientation in Orientation.objects.select_related("enjeu"):
-            if orientation.enjeu_id is not None and orientation.numero is not None:
-                key = (orientation.enjeu.contrat_id, orientation.enjeu.numero, orientation.numero)
-                self.orientations[key] = orientation
-            self.orientation_titles.setdefault(orientation.titre.casefold(), orientation)
-        self._loaded = True
-
-    def contrat(self, value) -> Contrat:
-        """The contract of this slug; a blank cell means the portal's only contract."""
-        self._load()
-        text = "" if value is None else str(value).strip()
-        if not text:
-            if len(self.contrats) == 1:
-                return next(iter(self.contrats.values()))
-            raise ValueError("Indiquez le contrat (son slug).")
-        try:
-            return self.contrats[text]
-        except KeyError:
-            raise ValueError(f"Contrat « {text} » inconnu : indiquez son slug.") from None
-
-    def enjeu(self, contrat, numero: int) -> Enjeu:
-        self._load()
-        try:
-            return self.enjeux[contrat.pk, numero]
-        except KeyError:
-            raise ValueError(f"Enjeu {numero} inconnu dans le contrat « {contrat} ».") from None
-
-    def orientation(self, contrat, enjeu: int, numero: int) -> Orientation:
-        self._load()
-        try:
-            return self.orientations[contrat.pk, enjeu, numero]
-        except KeyError:
-            raise ValueError(
-                f"Orientation {enjeu}.{numero} inconnue dans le contrat « {contrat} »."
-            ) from None
-
-    def orientation_titled(self, titre: str) -> Orientation:
-        self._load()
-        try:
-            return self.orientation_titles[titre.strip().casefold()]
-        except KeyError:
-            raise ValueError(
-                f"Orientation « {titre} » inconnue : indiquez son code (par exemple « 7.7 ») "
-                "ou son titre exact."
-            ) from None
-
-
-class ReferenceWidget(widgets.Widget):
-    def __init__(self):
-        super().__init__()
-        self.references = References()
-
-    def row_contrat(self, row):
-        return self.references.contrat((row or {}).get("contrat"))
-
-
-class ContratWidget(ReferenceWidget):
-    """The contract's slug; a blank cell means the only contract there is."""
-
-    def clean(self, value, row=None, **kwargs):
-        return self.references.contrat(value)
-
-    def render(self, value, obj=None, **kwargs):
-        return value.slug if value else ""
-
-
-class OrientationsWidget(ReferenceWidget):
-    """One orientation a line, as '7.7 Soutenir l'économie…' (the code decides) or its title."""
-
-    CODE = re.compile(r"^(?:orientation\s*)?(\d+)\s*[.,]\s*(\d+)\b", re.IGNORECASE)
-
-    def clean(self, value, row=None, **kwargs):
-        contrat = self.row_contrat(row)
-        orientations = []
-        for line in split_lines(value):
-            if match := self.CODE.match(line):
-                found = self.references.orientation(contrat, int(match[1]), int(match[2]))
-            else:
-                found = self.references.orientation_titled(line)
-            if found not in orientations:
-                orientations.append(found)
-        return orientations
-
-    def render(self, value, obj=None, **kwargs):
-        return "\n".join(str(o) for o in related_items(value))
-
-
-class EnjeuxWidget(ReferenceWidget):
-    """One enjeu a line: 'Enjeu 2 — titre' or just '2' (the number decides)."""
-
-    NUMBER = re.compile(r"^(?:enjeu\s*)?(\d+)\b", re.IGNORECASE)
-
-    def clean(self, value, row=None, **kwargs):
-        contrat = self.row_contrat(row)
-        enjeux = []
-        for line in split_lines(value):
-            match = self.NUMBER.match(line)
-            if not match:
-                raise ValueError(f"« {line} » : indiquez le numéro de l'enjeu (« Enjeu 2 »).")
-            found = self.references.enjeu(contrat, int(match[1]))
-            if found not in enjeux:
-                enjeux.append(found)
-        return enjeux
-
-    def render(self, value, obj=None, **kwargs):
-        return "\n".join(str(e) for e in related_items(value))
-
-
-class ParticipationsWidget(widgets.Widget):
-    """One participation a line: 'Porteur : adus' or 'Partenaire : cress : sur le volet emploi'."""
-
-    def __init__(self):
-        super().__init__()
-        self.structures = StructureResolver()
-
-    def clean(self, value, row=None, **kwargs):
-        participations = []
-        for number, line in enumerate(split_lines(value), 1):
-            parts = [part.strip() for part in line.split(":", 2)]
-            if len(parts) < 2 or not parts[1]:
-                raise ValueError(
-                    f"Participation n° {number} (« {line} ») : écrivez « rôle : structure », "
-                    "par exemple « Porteur : adus »."
-                )
-            role = ChoiceWidget(Role, "rôle").clean(parts[0])
-            if role is None:
-                raise ValueError(f"Participation n° {number} (« {line} ») : le rôle manque.")
-            participations.append(
-                {
-                    "role": role,
-                    "structure": self.structures(parts[1]),
-                    "precision": parts[2] if len(parts) > 2 else "",
-                }
-            )
-        return participations
-
-    def render(self, value, obj=None, **kwargs):
-        lines = []
-        for participation in related_items(value):
-            parts = [participation.get_role_display(), participation.structure.slug]
-            if participation.precision:
-                parts.append(participation.precision)
-            lines.append(" : ".join(parts))
-        return "\n".join(lines)
-
-
-class LignesBudgetWidget(widgets.Widget):
-    """One budget line a line: '2 000 € par an sur 6 ans | financeur : cg59 | note : …'."""
-
-    AMOUNT = re.compile(
-        r"^(?P<montant>[\d\s\u00a0\u202f.,]+?)\s*€?"
-        r"(?P<annuel>\s*(?:par an|/\s*an))?"
-        r"(?:\s*sur\s*(?P<annees>\d+)\s*ans?)?"
-        r"(?:\s*,\s*soit\s*[\d\s\u00a0\u202f.,]+\s*€?)?\s*$",
-        re.IGNORECASE,
-    )
-    PARTS = re.compile(r"\s*\|\s*(?=(?:nature|financeur|note)\s*:)", re.IGNORECASE)
-
-    def __init__(self):
-        super().__init__()
-        self.structures = StructureResolver()
-
-    def clean(self, value, row=None, **kwargs):
-        lignes = []
-        for number, line in enumerate(split_lines(value), 1):
-            head, *extras = self.PARTS.split(line)
-            match = self.AMOUNT.match(head)
-            if not match:
-                raise ValueError(
-                    f"Ligne de budget n° {number} (« {line} ») : écrivez un montant, par exemple "
-                    "« 34 000 € », « 15 000 € sur 6 ans » ou « 2 000 € par an sur 6 ans »."
-                )
-            ligne = {
-                "montant": parse_amount(match["montant"]),
-                "periodicite": Periodicite.ANNUEL if match["annuel"] else Periodicite.TOTAL,
-                "nombre_annees": int(match["annees"]) if match["annees"] else None,
-                "nature": "",
-                "financeur": None,
-                "note": "",
-            }
-            if ligne["periodicite"] == Periodicite.ANNUEL and not ligne["nombre_annees"]:
-                raise ValueError(
-                    f"Ligne de budget n° {number} (« {line} ») : un montant par an demande "
-                    "un nombre d'années (« 2 000 € par an sur 6 ans »)."
-                )
-            for extra in extras:
-                key, _, text = extra.partition(":")
-                key, text = key.strip().casefold(), text.strip()
-                ligne[key] = self.structures(text) if key == "financeur" else text
-            lignes.append(ligne)
-        return lignes
-
-    def render(self, value, obj=None, **kwargs):
-        return "\n".join(self.render_line(ligne) for ligne in related_items(value))
-
-    @staticmethod
-    def render_line(ligne) -> str:
-        text = format_euros(ligne.montant)
-        if ligne.periodicite == Periodicite.ANNUEL:
-            text += " par an"
-        if ligne.nombre_annees:
-            text += f" sur {ligne.nombre_annees} an" + ("s" if ligne.nombre_annees > 1 else "")
-        if ligne.nature:
-            text += f"{SEPARATOR}nature : {ligne.nature}"
-        if ligne.financeur_id:
-            text += f"{SEPARATOR}financeur : {ligne.financeur.slug}"
-        if ligne.note:
-            text += f"{SEPARATOR}note : {ligne.note}"
-        return text
-
-
-class NumberWidget(widgets.Widget):
-    """A number: native in XLSX and JSON; in CSV the French way ('12000,5'), for French Excel."""
-
-    def render(self, value, obj=None, **kwargs):
-        value = plain_amount(value)
-        if value is None:
-            return None if kwargs.get("force_native_type") else ""
-        if kwargs.get("force_native_type"):
-            return value
-        return str(value).replace(".", ",")
 
 
 class ComputedField(fields.Field):
-    """An export-only column computed from the fiche."""
+    """An export-only column computed from the fiche: a value edited in a file is ignored,
+    with a warning in the preview (ImportChangesMixin.computed_warnings)."""
+
+    computed = True
 
     def __init__(self, compute, **kwargs):
         super().__init__(readonly=True, widget=NumberWidget(), **kwargs)
@@ -377,9 +91,35 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
         attribute="participations", column_name="structures", widget=ParticipationsWidget()
     )
 
+    version = fields.Field(
+        attribute="version", column_name="version", widget=widgets.IntegerWidget(), readonly=True
+    )
+
     required_columns = ("slug", "titre")
     related_columns = ("orientations", "enjeux", "lignes_budget", "participations")
     fields_saved_on_update = ("version", "modifie_le")
+    # The version each fiche had when the file was exported: a fiche saved since is refused.
+    admin_columns = ("version",)
+    column_labels = {
+        "slug": "Identifiant (slug)",
+        "titre": "Titre",
+        "ordre": "Ordre dans le récapitulatif",
+        "statut": "État d'avancement",
+        "etat": "État de publication",
+        "contrat": "Contrat",
+        "descriptif": "Descriptif",
+        "enjeu_texte": "Enjeu (texte de la fiche)",
+        "orientations": "Orientations",
+        "enjeux": "Enjeux cités sans orientation",
+        "budget_texte": "Budget (texte de la fiche)",
+        "lignes_budget": "Lignes de budget",
+        "budget_total": "Budget total",
+        "montant_annuel": "Montant annuel",
+        "nombre_annees": "Nombre d'années",
+        "structure_texte": "Structure (texte de la fiche)",
+        "structures": "Structures",
+        "version": "Version",
+    }
 
     class Meta:
         model = FicheAction
@@ -402,6 +142,7 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
             "nombre_annees",
             "structure_texte",
             "structures",
+            "version",
         )
         export_order = fields
         import_id_fields = ("slug",)
@@ -440,8 +181,39 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
                 instance.contrat = self.references.contrat(None)
             except ValueError as error:
                 errors["contrat"] = [str(error)]
+        if instance.pk is not None and (stale := self.stale_since_export(instance, row)):
+            errors["version"] = [stale]
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def stale_since_export(fiche, row) -> str | None:
+        """Why the row is refused, when the fiche is no longer at the version of the file
+        (saved since the export): who saved it last, and when. None when it still is, or
+        when the file has no version (a partner's file: claim_version guards its writes)."""
+        exported = str(row.get("version") or "").strip()
+        if not exported:
+            return None
+        try:
+            exported = int(float(exported))
+        except ValueError:
+            return (
+                f"« {exported} » n'est pas un numéro de version : laissez la colonne telle "
+                "que l'export l'a écrite."
+            )
+        if exported == fiche.version:
+            return None
+        since = FicheAction.history.filter(id=fiche.pk, version__gt=exported)
+        last = since.select_related("history_user").order_by("-history_date", "-history_id")
+        last = last.first()
+        who = f" par {author(last)} le {_date(last.history_date)}" if last else ""
+        others = since.count() - 1 if last else 0
+        more = f" (et {others} autre{'s' if others > 1 else ''} fois)" if others > 0 else ""
+        return (
+            f"« {fiche.titre} » a été modifiée{who}{more} depuis votre export (version "
+            f"{exported} dans le fichier, {fiche.version} aujourd'hui). Rien n'a été importé : "
+            "exportez de nouveau les fiches et reportez-y vos changements."
+        )
 
     # --- History: one version per imported fiche, written in bulk after the import ------------
 
@@ -557,3 +329,7 @@ def with_export_relations(queryset):
     }
     missing = [lookup for lookup in wanted if getattr(lookup, "prefetch_to", lookup) not in present]
     return queryset.select_related("contrat").prefetch_related(*missing)
+
+
+def _date(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "j F Y à H:i")

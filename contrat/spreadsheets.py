@@ -14,11 +14,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.text import capfirst, slugify
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
-from import_export.forms import ImportForm
-from import_export.results import Result
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
@@ -164,7 +165,7 @@ def _dataset(headers: list, rows: list[list], filler):
 
 def _map_dataset(dataset, func):
     """A copy of a tablib Dataset with `func` applied to every cell, entirely blank rows dropped."""
-    mapped = tablib.Dataset(headers=dataset.headers)
+    mapped = tablib.Dataset(headers=dataset.headers, title=dataset.title)
     for row in dataset:
         row = [func(cell) for cell in row]
         if not all(_is_blank(cell) for cell in row):
@@ -291,113 +292,6 @@ class XLSX(base_formats.XLSX):
 IMPORT_FORMATS = [CSV, XLSX]
 
 
-class LineNumberResult(Result):
-    """Report errors with the spreadsheet's own line numbers (the header being line 1)."""
-
-    def append_error_row(self, number, row, errors):
-        super().append_error_row(number + 1, row, errors)
-
-    def append_invalid_row(self, number, row, validation_error):
-        super().append_invalid_row(number + 1, row, validation_error)
-
-
-class _NoDiff:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def compare_with(self, *args, **kwargs):
-        pass
-
-    def as_html(self):
-        return []
-
-
-class AtomicImportMixin:
-    """For a ModelResource: one invalid row and nothing is written; wrong headers are refused;
-    an existing row is updated in the columns of the file only.
-
-    The subclass sets `required_columns`; every other column must be one of the resource's."""
-
-    required_columns: tuple[str, ...] = ()
-    # Model fields written with every update whatever the file holds (a version, a date).
-    fields_saved_on_update: tuple[str, ...] = ()
-
-    @classmethod
-    def get_result_class(cls):
-        return LineNumberResult
-
-    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
-        problems = self.dataset_errors(dataset)
-        if problems:  # refused whole, before any row is read
-            result = self.get_result_class()()
-            result.total_rows = len(dataset)
-            self.handle_import_error(result, ValueError(" ".join(problems)), raise_errors)
-            return result
-        # django-import-export keeps the valid rows of a file with invalid ones unless told.
-        kwargs["rollback_on_validation_errors"] = True
-        self._showing_diff = dry_run
-        self._update_fields = self.update_fields(dataset.headers or [])
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
-
-    def update_fields(self, headers) -> list[str]:
-        """The model fields an update writes: those whose column is in the file, and
-        `fields_saved_on_update`. Relations (contacts, orientations…) are not model columns:
-        RelatedRowsMixin rewrites them only when their column is in the file."""
-        concrete = {field.name for field in self._meta.model._meta.concrete_fields}
-        names = [
-            field.attribute
-            for field in self.get_import_fields()
-            if not field.readonly and field.attribute in concrete and field.column_name in headers
-        ]
-        return names + [name for name in self.fields_saved_on_update if name not in names]
-
-    def do_instance_save(self, instance, is_create):
-        update_fields = getattr(self, "_update_fields", None)
-        if is_create or update_fields is None:
-            return super().do_instance_save(instance, is_create)
-        # The instance is the copy read when the import started: a column the file does not
-        # have may hold a value saved over since, which must not be written back.
-        instance.save(update_fields=update_fields)
-        return None
-
-    def get_diff_class(self):
-        # Only the preview (dry run) shows the changes; the confirmed import redirects, and
-        # computing a diff it never shows would take half its time.
-        return super().get_diff_class() if getattr(self, "_showing_diff", True) else _NoDiff
-
-    def get_user_visible_fields(self):
-        return [field for field in super().get_user_visible_fields() if not field.readonly]
-
-    def header_errors(self, headers) -> list[str]:
-        """The reasons (in French) why a file with these column headers cannot be imported."""
-        known = [field.column_name for field in self.get_export_fields()]
-        present = [h for h in headers if not _is_blank(h)]
-        errors = []
-        missing = [c for c in self.required_columns if c not in present]
-        if missing:
-            errors.append(
-                "Colonnes obligatoires absentes : " + ", ".join(missing) + ". "
-                "La première ligne du fichier doit porter les noms des colonnes, "
-                "comme dans un export."
-            )
-        unknown = [h for h in present if h not in known]
-        if unknown:
-            errors.append(
-                "Colonnes inconnues : " + ", ".join(str(h) for h in unknown) + ". "
-                "Colonnes possibles : " + ", ".join(known) + "."
-            )
-        duplicates = sorted({h for h in present if present.count(h) > 1})
-        if duplicates:
-            errors.append("Colonnes en double : " + ", ".join(duplicates) + ".")
-        return errors
-
-    def dataset_errors(self, dataset) -> list[str]:
-        errors = self.header_errors(dataset.headers or [])
-        if len(dataset) > IMPORT_MAX_ROWS:  # our formats refuse it while reading already
-            errors.append(too_many_rows_message())
-        return errors
-
-
 class SpreadsheetImportForm(ImportForm):
     """The admin's import form, refusing a bad upload before any row is looked at."""
 
@@ -431,6 +325,12 @@ class SpreadsheetImportForm(ImportForm):
             raise forms.ValidationError({"format": "Choisissez un format : CSV ou XLSX."}) from None
         data = b"".join(upload.chunks())
         upload.seek(0)
+        guessed = self._guess_format(data)
+        if guessed is not None and type(file_format) is not self._formats[guessed]:
+            # The file says what it is: an .xlsx sent as CSV (or the reverse) is read as such,
+            # and so is it by the preview and the confirmation (both read this choice).
+            cleaned["format"] = str(guessed)
+            file_format = self._formats[guessed]()
         dataset = self._read(file_format, data)
         if not dataset.headers or all(_is_blank(h) for h in dataset.headers):
             raise forms.ValidationError(
@@ -448,6 +348,21 @@ class SpreadsheetImportForm(ImportForm):
         if errors:
             raise forms.ValidationError({"import_file": errors})
         return cleaned
+
+    def _guess_format(self, data: bytes) -> int | None:
+        """The index of the format the file is in: a zip is a workbook (XLSX), text in UTF-8
+        is CSV; None when it is neither (the chosen format's reader then says why)."""
+        wanted = XLSX if data.startswith(b"PK\x03\x04") else CSV
+        if wanted is CSV:
+            try:
+                data[:4096].decode("utf-8")
+            except UnicodeDecodeError as error:
+                if error.start < 4090:  # not a character cut at the end of the sample
+                    return None
+        for index, file_format in enumerate(self._formats):
+            if issubclass(file_format, wanted):
+                return index
+        return None
 
     def _read(self, file_format, data: bytes):
         label = file_format.get_title().upper()
@@ -515,11 +430,38 @@ def result_problems(result) -> list[str]:
     return found
 
 
+class LabelledExportForm(SelectableFieldsExportForm):
+    """The export form, each column to tick named by its French label ("Nombre d'années")."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        if field is None:
+            return super()._get_field_label(resource, field_name)
+        return getattr(resource, "column_labels", {}).get(field.column_name, field.column_name)
+
+
 class SpreadsheetAdmin(ImportExportModelAdmin):
-    """A ModelAdmin with import (preview, then confirm) and export in CSV and XLSX."""
+    """A ModelAdmin with import (preview, then confirm) and export in CSV and XLSX: the files
+    are named and their columns labelled in French, and carry the admin's columns (a version:
+    AtomicImportMixin in contrat/imports.py)."""
 
     formats = IMPORT_FORMATS
     import_form_class = SpreadsheetImportForm
+    export_form_class = LabelledExportForm
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "admin_file": True}
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {**super().get_import_resource_kwargs(request, **kwargs), "admin_file": True}
+
+    def get_export_filename(self, request, queryset, file_format):
+        """'fiches-actions-2026-03-01.xlsx'."""
+        name = slugify(self.model._meta.verbose_name_plural)
+        return f"{name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def add_success_message(self, result, request):
+        messages.success(request, f"Import terminé : {result.summary(errors=False)}.")
 
     @method_decorator(csp_update(IMPORT_EXPORT_INLINE))
     def export_action(self, request):
@@ -533,6 +475,7 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
         data = self.get_data_for_export(
             request, queryset, force_native_type=file_format.is_binary(), **kwargs
         )
+        data.title = capfirst(self.model._meta.verbose_name_plural)[:31]  # the XLSX sheet
         export_data = file_format.export_data(data)
         encoding = kwargs.get("encoding")
         if not file_format.is_binary() and encoding:

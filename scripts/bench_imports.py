@@ -32,7 +32,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contrat.settings.test")
 # One block per database engine, each rewritten by its own run.
 MARKERS = "<!-- bench_imports:{}:start -->", "<!-- bench_imports:{}:end -->"
 SIZES = (500, 1000, 2000)
-KINDS = {"update": "mise à jour de fiches existantes", "new": "création de fiches"}
+KINDS = {
+    "update": "mise à jour de fiches existantes",
+    "new": "création de fiches",
+    "unchanged": "export de l'administration réimporté tel quel",
+}
 DB_NAME = "bench_imports_helper_a"
 TIMEOUT = 120  # gunicorn's --timeout, in the README
 
@@ -82,6 +86,27 @@ def import_file(kind: str, size: int) -> bytes:
     return text.encode("utf-8")
 
 
+def admin_export(client, size: int) -> bytes:
+    """The admin's own CSV export of `size` generated fiches, every column: what a user
+    downloads and sends back unchanged."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from actions.resources import FicheActionResource
+
+    pks = list(fiches(0, size).values_list("pk", flat=True))
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = None  # a changelist selection of `size` fiches
+    selected = {
+        f"ficheactionresource_{name}": "on" for name in FicheActionResource().get_export_order()
+    }
+    response = client.post(
+        reverse("admin:actions_ficheaction_export"),
+        {"resource": "0", "format": "0", "export_items": pks, **selected},
+    )
+    assert response.status_code == 200, response.content[:2000]
+    return response.content
+
+
 def run_case(kind: str, size: int) -> dict:
     setup_django()
     from django.contrib.auth import get_user_model
@@ -99,12 +124,12 @@ def run_case(kind: str, size: int) -> dict:
     if os.environ.get("BENCH_DB_NAME"):
         connection.settings_dict["NAME"] = os.environ["BENCH_DB_NAME"]
     before = FicheAction.objects.count()
-    data = import_file(kind, size)
     user, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
     )
     client = Client()
     client.force_login(user)
+    data = admin_export(client, size) if kind == "unchanged" else import_file(kind, size)
     client.get(reverse("admin:actions_ficheaction_import"))  # code and templates loaded
 
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -119,6 +144,7 @@ def run_case(kind: str, size: int) -> dict:
     confirm = page[page.index('action="' + reverse("admin:actions_ficheaction_process_import")) :]
     fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', confirm))
     assert preview.status_code == 200 and "import_file_name" in fields, page[:3000]
+    versions_before = FicheAction.history.count()
     with transaction.atomic():
         started, cpu_started = time.perf_counter(), time.process_time()
         done = client.post(reverse("admin:actions_ficheaction_process_import"), fields)
@@ -129,6 +155,7 @@ def run_case(kind: str, size: int) -> dict:
         assert FicheAction.objects.count() == expected
         if kind == "update":
             assert FicheAction.objects.filter(titre__startswith="Fiche importée ").count() == size
+        written = FicheAction.history.count() - versions_before
         transaction.set_rollback(True)
     return {
         "preview": round(preview_seconds, 2),
@@ -137,6 +164,7 @@ def run_case(kind: str, size: int) -> dict:
         "confirm_cpu": round(confirm_cpu, 2),
         "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "bytes": len(data),
+        "written": written,
     }
 
 
@@ -187,6 +215,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", help=argparse.SUPPRESS)  # one measurement, in a child process
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--no-doc", action="store_true", help="print, do not write the doc")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -216,7 +245,7 @@ def main():
     results = {}
     try:
         for size in sizes:
-            for kind in KINDS:
+            for kind in args.kinds.split(","):
                 results[kind, size] = child(f"{kind}_{size}", env)
                 print(f"{size} lignes, {KINDS[kind]} : {results[kind, size]}", flush=True)
     finally:

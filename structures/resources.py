@@ -1,12 +1,13 @@
 """Import/export of structures (and their contacts): one column list for the admin and exports."""
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.db.models.manager import BaseManager
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
-from contrat.spreadsheets import AtomicImportMixin
+from contrat.imports import AtomicImportMixin
 
 from .models import Contact, Nature, Structure
 
@@ -124,6 +125,25 @@ def remember_related(manager, objects) -> None:
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
+def _row_values(model, rows, names) -> list[tuple]:
+    """Rows (dicts read from a file, or objects) as comparable tuples of the model values
+    `names`, sorted unless the model keeps an order of its own (`ordre`)."""
+    values = []
+    for row in rows:
+        cells = []
+        for name in names:
+            field = model._meta.get_field(name)
+            if isinstance(row, dict):
+                value = row.get(name)
+                value = value.pk if isinstance(value, models.Model) else value
+            else:
+                value = getattr(row, field.attname)
+            cells.append(None if value in (None, "") else field.to_python(value))
+        values.append(tuple(cells))
+    ordered = any(field.name == "ordre" for field in model._meta.fields)
+    return values if ordered else sorted(values, key=repr)
+
+
 class RelatedRowsMixin:
     """Columns that describe related rows (contacts, participations…): they are parsed with the
     other columns, so errors are reported per field, and written once the row itself is saved,
@@ -163,6 +183,23 @@ class RelatedRowsMixin:
             # model's "participations").
             columns = {f.attribute: f.column_name for f in self.fields.values() if f.attribute}
             raise ValidationError({columns.get(key, key): value for key, value in errors.items()})
+
+    def related_unchanged(self, instance) -> bool:
+        """Whether the related rows the file describes are those in the database: the same
+        objects for a many-to-many column (in any order), the same rows field by field for a
+        one-to-many one (in the file's order when the rows keep one, `ordre`)."""
+        for attribute, value in instance.__dict__.get("_pending_related", {}).items():
+            manager = getattr(instance, attribute)
+            current = list(manager.all())  # prefetched by get_queryset(): no query
+            if value and isinstance(value[0], dict):
+                names = list(value[0])
+                if _row_values(manager.model, value, names) != _row_values(
+                    manager.model, current, names
+                ):
+                    return False
+            elif {item.pk for item in value} != {item.pk for item in current}:
+                return False
+        return True
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
@@ -218,6 +255,16 @@ class StructureResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelReso
 
     required_columns = ("slug", "nom")
     related_columns = ("contacts",)
+    column_labels = {
+        "slug": "Identifiant (slug)",
+        "nom": "Nom",
+        "sigle": "Sigle",
+        "nature": "Nature",
+        "site_web": "Site web",
+        "description": "Description",
+        "autres_graphies": "Autres graphies",
+        "contacts": "Contacts",
+    }
 
     class Meta:
         model = Structure

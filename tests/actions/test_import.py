@@ -349,7 +349,7 @@ def test_the_admin_exports_fiches_as_csv_and_xlsx(admin_client):
     )
     assert response.status_code == 200
     text = response.content.decode("utf-8")
-    assert text.startswith("\ufeffslug;titre;")
+    assert text.startswith("\ufeffIdentifiant (slug);Titre;Ordre dans le récapitulatif;")
     assert "'=HYPERLINK" in text
 
     response = admin_client.post(

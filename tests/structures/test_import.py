@@ -120,8 +120,12 @@ def test_the_admin_exports_structures_as_xlsx(admin_client):
     response = admin_client.post(
         reverse("admin:structures_structure_export"), {"resource": "0", "format": "1", **fields}
     )
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
-    assert rows[0] == tuple(StructureResource().get_export_headers())
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.active.title == "Structures"
+    assert response["Content-Disposition"].startswith('attachment; filename="structures-20')
+    rows = list(book.active.values)
+    assert rows[0][:3] == ("Identifiant (slug)", "Nom", "Sigle")
+    assert rows[0] == tuple(StructureResource(admin_file=True).get_export_headers())
     assert rows[1][:2] == ("adus", "'@ADUS")
     assert rows[1][-1] == "Jeanne Martin |  | j@adus.fr"
     dataset = XLSX().create_dataset(response.content)
@@ -155,3 +159,72 @@ def test_an_update_writes_only_the_columns_of_the_file(monkeypatch):
         "Adus",
     )
     assert adus.description == "Enregistrée pendant l'import."
+
+
+def export_then_import(client, edit=None):
+    """The admin's XLSX export of the structures, maybe edited, previewed then confirmed."""
+    fields = {f"structureresource_{name}": "on" for name in StructureResource().get_export_order()}
+    exported = client.post(
+        reverse("admin:structures_structure_export"), {"resource": "0", "format": "1", **fields}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(exported.content))
+    if edit:
+        edit(book.active)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = client.post(
+        reverse("admin:structures_structure_import"),
+        {
+            "resource": "0",
+            "format": "1",
+            "import_file": SimpleUploadedFile("structures.xlsx", buffer.getvalue()),
+        },
+    )
+    confirm = preview.context["confirm_form"]
+    assert confirm is not None
+    client.post(reverse("admin:structures_structure_process_import"), confirm.initial)
+    return preview
+
+
+def structures_state() -> dict:
+    return {
+        structure.slug: (
+            structure.history.count(),
+            list(structure.contacts.values_list("pk", flat=True)),
+        )
+        for structure in Structure.objects.all()
+    }
+
+
+def test_structures_sent_back_unchanged_write_nothing(admin_client):
+    adus = StructureFactory(slug="adus", nom="ADUS")
+    ContactFactory(structure=adus, nom="Paul Durand", telephone="03 27 00 00 00")
+    ContactFactory(structure=adus, nom="Jeanne Martin", email="j@adus.fr")
+    StructureFactory(slug="cress", nom="CRESS")
+    before = structures_state()
+
+    preview = export_then_import(admin_client)
+
+    assert "0 modifiée, 2 inchangées, 0 nouvelle, 0 erreur" in preview.content.decode()
+    assert structures_state() == before  # no history row, contacts not rewritten
+
+
+def test_one_structure_changed_in_the_file_is_the_only_one_written(admin_client):
+    adus = StructureFactory(slug="adus", nom="ADUS")
+    ContactFactory(structure=adus, nom="Jeanne Martin", email="j@adus.fr")
+    StructureFactory(slug="cress", nom="CRESS")
+    before = structures_state()
+
+    def new_contact(sheet):
+        contacts = [cell.value for cell in sheet[1]].index("Contacts") + 1
+        for row in range(2, sheet.max_row + 1):
+            if sheet.cell(row, 1).value == "adus":
+                sheet.cell(row, contacts).value = "Jeanne Martin |  | j@adus.fr\nPaul Neuf"
+
+    preview = export_then_import(admin_client, new_contact)
+
+    assert "1 modifiée, 1 inchangée, 0 nouvelle, 0 erreur" in preview.content.decode()
+    after = structures_state()
+    assert after["cress"] == before["cress"]
+    assert after["adus"][0] == before["adus"][0] + 1
+    assert sorted(adus.contacts.values_list("nom", flat=True)) == ["Jeanne Martin", "Paul Neuf"]
