@@ -163,6 +163,14 @@ class ImportChangesMixin:
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
         self._row_instance = instance
+        if kwargs.get("dry_run"):
+            # What the export wrote in the computed columns: a file that still holds it was
+            # not edited there, even when its other columns change that value.
+            self._computed_before = {
+                field.column_name: field.get_value(instance)
+                for field in self.get_export_fields()
+                if getattr(field, "computed", False) and field.column_name in row
+            }
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         self._row_instance = instance
@@ -202,7 +210,11 @@ class ImportChangesMixin:
             if written is None or str(written).strip() == "":
                 continue
             computed = field.get_value(instance)
-            if computed is not None and read_number(written) == Decimal(str(computed)):
+            before = getattr(self, "_computed_before", {}).get(field.column_name)
+            if any(
+                value is not None and read_number(written) == Decimal(str(value))
+                for value in (computed, before)
+            ):
                 continue
             value = shown_number(read_number(written)) if read_number(written) is not None else ""
             warnings.append(

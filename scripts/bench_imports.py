@@ -181,7 +181,8 @@ def write_doc(results: dict, env: dict, limit: int) -> str:
         f"{versions()} ; base {env['BENCH_DATABASE']}. Charge moyenne de la machine (1 min) : "
         f"{env['BENCH_LOAD_BEFORE']} au début, {env['BENCH_LOAD_AFTER']} à la fin.",
         "Chaque cas, dans son propre processus : l'export CSV de fiches générées (toutes les "
-        "colonnes, titres modifiés), envoyé au formulaire d'import de l'administration par le "
+        "colonnes, titres modifiés ; ou l'export de l'administration tel quel), envoyé au "
+        "formulaire d'import de l'administration par le "
         "Client de test de Django (aperçu : lecture, import à blanc, page des différences), "
         "puis confirmé (import, historique). Deux requêtes HTTP : chacune doit finir bien avant "
         f"le délai de gunicorn ({TIMEOUT} s). « Mémoire » : pic de mémoire résidente du "
@@ -189,15 +190,17 @@ def write_doc(results: dict, env: dict, limit: int) -> str:
         "base SQLite comprise (pas celui d'un serveur PostgreSQL), sans l'attente d'autres "
         "processus de la machine.",
         "",
-        "| lignes | fichier | aperçu | aperçu, CPU | confirmation | confirmation, CPU | mémoire |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| lignes | fichier | aperçu | aperçu, CPU | confirmation | confirmation, CPU | mémoire "
+        "| versions écrites |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for (kind, size), r in results.items():
         rows = f"{size:,}".replace(",", " ")
         lines.append(
             f"| {rows} | {KINDS[kind]} ({r['bytes'] / 2**20:.1f} Mio) "
             f"| {r['preview']:.1f} s | {r['preview_cpu']:.1f} s "
-            f"| {r['confirm']:.1f} s | {r['confirm_cpu']:.1f} s | {r['rss_peak_mb']} Mo |"
+            f"| {r['confirm']:.1f} s | {r['confirm_cpu']:.1f} s | {r['rss_peak_mb']} Mo "
+            f"| {r['written']} |"
         )
     lines += [
         "",

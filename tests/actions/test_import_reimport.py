@@ -131,6 +131,8 @@ def test_the_preview_shows_amounts_value_by_value(admin_client):
     assert "Budget total 250 550 → 200 000" in words  # whole values, not a character diff
     assert "Lignes de budget 250 550 € → 200 000 €" in words
     assert "Descriptif" in words and "Un descriptif tout neuf." in words
+    # The file still holds the exported total: not an edit of that computed column.
+    assert "est calculée" not in words
     assert "<del>" not in preview.content.decode()  # not the library's character-level diff
     assert 'style="' not in preview.content.decode()  # the site's CSP allows no inline style
     assert FicheAction.objects.get(pk=padess.pk).budget_total == 250550  # a preview writes nothing
