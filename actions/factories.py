@@ -136,6 +136,16 @@ class LigneBudgetFactory(factory.django.DjangoModelFactory):
     periodicite = Periodicite.TOTAL
 
 
+class LigneFinancementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LigneFinancement
+
+    fiche = factory.SubFactory(FicheActionFactory)
+    financeur = factory.SubFactory(StructureFactory)
+    annee = 2025
+    prevu = Decimal("10000")
+
+
 class SousActionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SousAction

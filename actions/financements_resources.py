@@ -12,13 +12,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
-from contrat.spreadsheets import AtomicImportMixin
+from contrat.imports import AtomicImportMixin
 from structures.resources import ChoiceWidget
 
 from . import services
+from .cells import NumberWidget, StructureResolver, parse_amount
 from .choices import NatureFinancement
 from .models import FicheAction, LigneFinancement
-from .resources import NumberWidget, StructureResolver, parse_amount
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -231,12 +231,25 @@ class LigneFinancementResource(AtomicImportMixin, resources.ModelResource):
             line = kwargs.get("row_number", 0) + 1  # the header is the file's line 1
             first = self.lines_seen.setdefault(key, line)
             if first != line:
+                instance.__dict__["_repeated"] = True
                 errors[NON_FIELD_ERRORS] = [
                     f"Même fiche, financeur, année et nature qu'à la ligne {first} : une seule "
                     "ligne par financeur, année et nature (additionnez les montants)."
                 ]
         if errors:
             raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if not instance.__dict__.pop("_repeated", False):
+            return super().validate_instance(instance, import_validation_errors, validate_unique)
+        # A row repeating an earlier one: said once, not again as a duplicate of the line that
+        # earlier row has just written.
+        errors = dict(import_validation_errors)
+        try:
+            instance.full_clean(exclude=[*errors, *LigneFinancementLoader.KEY])
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        raise ValidationError(errors)
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)

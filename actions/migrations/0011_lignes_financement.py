@@ -78,7 +78,10 @@ SQLITE = [
 # PostgreSQL raises check_violation (an IntegrityError) naming the rule as its constraint. A
 # line's check takes a share lock on its fiche and contract rows: a period being changed at the
 # same time waits for the line's transaction, then sees the line (and the other way round).
-_RAISE = f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'check_violation', CONSTRAINT = '{RULE}';"
+_RAISE = (
+    f"RAISE EXCEPTION '{RULE} : {REFUSAL}' "
+    f"USING ERRCODE = 'check_violation', CONSTRAINT = '{RULE}';"
+)
 POSTGRESQL = [
     f"""
     CREATE FUNCTION {RULE}_ligne() RETURNS trigger LANGUAGE plpgsql AS $$

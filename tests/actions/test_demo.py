@@ -6,9 +6,19 @@ from io import StringIO
 import factory.random
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 
-from actions.models import FicheAction, LigneBudget, Participation, Role, SousAction
+from actions.demo import DEMO_PERIOD
+from actions.models import (
+    FicheAction,
+    LigneBudget,
+    LigneFinancement,
+    Participation,
+    Role,
+    SousAction,
+)
 from actions.seed.budget_cell import parse_budget
+from enjeux.models import Contrat
 from structures.models import Structure
 from tests.factories import DemoFicheActionFactory
 
@@ -131,3 +141,19 @@ def test_the_demo_factory_alone_creates_fiches_with_their_rows():
         ]
     assert LigneBudget.objects.filter(fiche__in=fiches).exists()
     assert SousAction.objects.filter(parent__isnull=False, fiche__in=fiches).exists()
+
+
+def test_generated_fiches_have_a_financing_plan_within_the_contracts_period(recap):
+    output = generate("--fiches", "200", "--seed", "4")
+
+    contrat = Contrat.objects.get()
+    assert (contrat.annee_debut, contrat.annee_fin) == DEMO_PERIOD
+    lignes = LigneFinancement.objects.filter(fiche__ordre__gt=29)
+    assert f"{lignes.count()} lignes de financement" in output
+    financers = lignes.values("fiche").annotate(n=Count("financeur", distinct=True))
+    assert {row["n"] for row in financers} == {2, 3, 4}
+    assert lignes.values("fiche").distinct().count() == 200
+    assert set(lignes.values_list("annee", flat=True)) <= set(contrat.annees)
+    assert lignes.filter(financeur=contrat.financeur).values("fiche").distinct().count() == 200
+    assert lignes.filter(accorde__isnull=False, verse__gt=0).exists()
+    assert lignes.filter(accorde__isnull=True).exists()

@@ -16,6 +16,7 @@ from tests.factories import (
     EnjeuFactory,
     FicheActionFactory,
     LigneBudgetFactory,
+    LigneFinancementFactory,
     OrientationFactory,
     ParticipationFactory,
     SousActionFactory,
@@ -91,6 +92,18 @@ def shows(client, url, text) -> bool:
     )
 
 
+def changes_row(client, row) -> bool:
+    """A fiche's row changed on its own admin page (its note), read by a superuser first."""
+    url = reverse(f"admin:actions_{row._meta.model_name}_change", args=[row.pk])
+    reader = Client()
+    reader.force_login(UserFactory(username="lecture-de-ligne", is_superuser=True))
+    data = admin_form_data(reader.get(url))
+    data["note"] = "Note modifiée"
+    client.post(url, data)
+    row.refresh_from_db()
+    return row.note == "Note modifiée"
+
+
 # Each action does what a user would, and says whether it happened.
 ACTIONS = {
     "liste_brouillon": lambda c, w: w["brouillon"].titre in listing(c),
@@ -136,6 +149,22 @@ ACTIONS = {
         and not FicheAction.objects.filter(pk=w["autre"].pk).exists()
     ),
     "importer": lambda c, w: c.get(reverse("admin:actions_ficheaction_import")).status_code == 200,
+    # Financing lines: their list shows another structure's draft's lines to nobody who may
+    # not see that draft in the admin; each is edited by whoever may edit its fiche.
+    "financements_brouillon_autre": lambda c, w: shows(
+        c,
+        reverse("admin:actions_lignefinancement_changelist"),
+        LigneFinancementFactory(fiche=w["autre_brouillon"]).fiche.titre,
+    ),
+    "modifier_financement_sien": lambda c, w: changes_row(
+        c, LigneFinancementFactory(fiche=w["brouillon"])
+    ),
+    "modifier_financement_autre": lambda c, w: changes_row(
+        c, LigneFinancementFactory(fiche=w["autre"])
+    ),
+    "importer_financements": lambda c, w: (
+        c.get(reverse("admin:actions_lignefinancement_import")).status_code == 200
+    ),
     "gerer_utilisateurs": lambda c, w: c.get(reverse("admin:auth_user_add")).status_code == 200,
 }
 
@@ -161,6 +190,11 @@ MATRIX = {
     "publier": [False, False, False, True, True],
     "supprimer": [False, False, False, True, True],
     "importer": [False, False, False, True, True],
+    "financements_brouillon_autre": [False, False, True, True, True],
+    "modifier_financement_sien": [False, True, False, True, True],
+    "modifier_financement_autre": [False, False, False, True, True],
+    # A file may name any fiche: editors only, a contributor included in none.
+    "importer_financements": [False, False, False, True, True],
     "gerer_utilisateurs": [False, False, False, False, True],
 }
 
@@ -278,6 +312,8 @@ HISTORY_CASES = {
     "participation_autre": _row(ParticipationFactory, "precision", "autre_brouillon"),
     "lignebudget_sienne": _row(LigneBudgetFactory, "note", "brouillon"),
     "lignebudget_autre": _row(LigneBudgetFactory, "note", "autre_brouillon"),
+    "lignefinancement_sienne": _row(LigneFinancementFactory, "note", "brouillon"),
+    "lignefinancement_autre": _row(LigneFinancementFactory, "note", "autre_brouillon"),
     "sousaction_sienne": _row(SousActionFactory, "titre", "brouillon"),
     "sousaction_autre": _row(SousActionFactory, "titre", "autre_brouillon"),
 }
@@ -298,6 +334,8 @@ HISTORY_MATRIX = {
     "participation_autre": EDITORS_ONLY,
     "lignebudget_sienne": OWN_FICHE,
     "lignebudget_autre": EDITORS_ONLY,
+    "lignefinancement_sienne": OWN_FICHE,
+    "lignefinancement_autre": EDITORS_ONLY,
     "sousaction_sienne": OWN_FICHE,
     "sousaction_autre": EDITORS_ONLY,
 }

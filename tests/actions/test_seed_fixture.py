@@ -496,3 +496,18 @@ def test_the_actions_of_rapprocher_and_citoyennete(recap):
         "-  la lutte contre les précarités\n"
         "-  l’intégration des personnes en situation de handicap"
     )
+
+
+def test_the_department_is_the_contracts_financer_its_siret_and_years_left_to_enter(recap):
+    contrat = Contrat.objects.select_related("financeur").get()
+    financeur = contrat.financeur
+    assert (financeur.nom, financeur.sigle, financeur.nature) == (
+        "Département du Nord",
+        "CG59",
+        Nature.COLLECTIVITE,
+    )
+    assert financeur.siret == ""  # the document does not give it: the staff enter it
+    assert (contrat.annee_debut, contrat.annee_fin) == (None, None)  # "6 ans", not which years
+    # One CG59; its territorial direction (the "DT du CG59" of the fiches) stays another.
+    assert list(Structure.objects.filter(sigle__iexact="CG59")) == [financeur]
+    assert structure("la DT du CG59") != financeur
