@@ -52,15 +52,13 @@ class ParticipationInline(FicheRowsInlineMixin, admin.TabularInline):
         return 0 if obj else 1
 
 
-class LigneBudgetInline(FicheRowsInlineMixin, admin.TabularInline):
+class LigneBudgetInline(FicheRowsInlineMixin, admin.StackedInline):
     model = LigneBudget
+    # Stacked, a few fields a line: as a table, its eight columns ran off a laptop's screen.
     fields = [
-        "montant",
-        "periodicite",
+        ("montant", "periodicite", "total_affiche"),
         "nombre_annees",
-        "total_affiche",
-        "nature",
-        "financeur",
+        ("financeur", "nature"),
         "note",
         "ordre",
     ]
