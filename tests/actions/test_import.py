@@ -19,6 +19,7 @@ from contrat.spreadsheets import (
     neutralise_formula,
     restore_formula,
 )
+from enjeux.models import Contrat
 from structures.models import Contact, Structure
 from structures.resources import StructureResource
 from tests.actions.samples import FORMULA_DESCRIPTIF, FORMULA_TITLE, sample_fiches
@@ -64,6 +65,7 @@ def problems(result) -> list:
 
 def wipe():
     FicheAction.objects.all().delete()
+    Contrat.objects.update(financeur=None)  # the contract's financer is a protected structure
     Structure.objects.all().delete()
 
 
