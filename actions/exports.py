@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterable
 from copy import copy
 
+import tablib
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -14,6 +15,8 @@ from contrat.current import current_contrat
 from contrat.spreadsheets import CSV, safe_cell
 from enjeux.models import Contrat
 
+from .choices import NatureFinancement
+from .plan import MEASURES, Matrix, financing_matrix, lines_of
 from .recap import (
     CHUNK_SIZE,
     EUROS,
@@ -127,6 +130,8 @@ def build_recap_xlsx(
     wb.properties.language = "fr-FR"
     fiches_ws = wb.create_sheet("Fiches actions")
     enjeux_ws = wb.create_sheet("Par enjeu")
+    lignes_ws = wb.create_sheet("Financements")
+    matrix_ws = wb.create_sheet("Financeurs × années")
     structures_ws = wb.create_sheet("Structures")
     info_ws = wb.create_sheet("Informations")
     fiche_cells, enjeu_cells, info_cells = Cells(fiches_ws), Cells(enjeux_ws), Cells(info_ws)
@@ -200,6 +205,9 @@ def build_recap_xlsx(
     enjeux_ws.append([enjeu_cells.text(MULTI_ENJEU_NOTE)])
     enjeux_ws.append([enjeu_cells.text(SANS_BUDGET_NOTE)])
 
+    _financing_lines_sheet(lignes_ws, queryset)
+    _matrix_sheet(matrix_ws, financing_matrix(queryset))
+
     info_ws.column_dimensions["A"].width = 24
     info_ws.column_dimensions["B"].width = 90
     filters = list(filters)
@@ -224,6 +232,178 @@ def build_recap_xlsx(
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# --- the financing plan's sheets ------------------------------------------------------------
+
+PERCENT = "0.0 %"
+FINANCEMENT_LINE_VALUES = (
+    "fiche__slug",
+    "fiche__titre",
+    "financeur__slug",
+    "financeur__nom",
+    "annee",
+    "nature",
+    "prevu",
+    "accorde",
+    "verse",
+    "date_decision",
+    "reference_decision",
+    "note",
+)
+
+
+def financing_lines(queryset):
+    """The financing lines of the fiches, as value tuples (FINANCEMENT_LINE_VALUES), in recap
+    order, then year, financer, nature."""
+    return (
+        lines_of(queryset)
+        .order_by("fiche__ordre", "fiche", "annee", "financeur__nom", "nature", "pk")
+        .values_list(*FINANCEMENT_LINE_VALUES)
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+def _nature_label(code: str) -> str:
+    return NatureFinancement(code).label if code in NatureFinancement.values else code
+
+
+def _financing_lines_sheet(ws, queryset) -> None:
+    """'Financements': one row per line, amounts as numbers in euros."""
+    cells = Cells(ws)
+    columns = [
+        ("Fiche", 50),
+        ("Financeur", 40),
+        ("Année", 8),
+        ("Nature", 16),
+        ("Prévu (€)", 14),
+        ("Accordé (€)", 14),
+        ("Versé (€)", 14),
+    ]
+    _header(ws, columns)
+    count = 0
+    for (
+        _slug,
+        titre,
+        _f,
+        financeur,
+        annee,
+        nature,
+        prevu,
+        accorde,
+        verse,
+        *_rest,
+    ) in financing_lines(queryset):
+        count += 1
+        ws.append(
+            [
+                cells.text(titre),
+                cells.text(financeur),
+                cells.number(annee),
+                cells.text(_nature_label(nature)),
+                cells.euros(prevu),
+                cells.euros(accorde) if accorde is not None else None,
+                cells.euros(verse),
+            ]
+        )
+    ws.auto_filter.ref = f"A1:{_letter(len(columns))}{count + 1}"
+
+
+def _matrix_sheet(ws, matrix: Matrix) -> None:
+    """'Financeurs × années': a block per measure (planned, granted, paid), financers in rows,
+    years in columns, with each row's total and share and each year's total."""
+    cells = Cells(ws)
+    ws.column_dimensions["A"].width = 45
+    for index in range(2, len(matrix.years) + 4):
+        ws.column_dimensions[_letter(index)].width = 14
+    if not matrix.structures:
+        ws.append([cells.text("Aucune ligne de financement pour ces fiches.")])
+        return
+    for key, _label, _caption in MEASURES:
+        table = matrix.table(key)
+        ws.append([cells.text(table.caption, bold=True)])
+        header = ["Financeur", *map(str, table.years), "Total", "Part"]
+        ws.append([cells.text(title, bold=True) for title in header])
+        for row in table.rows:
+            ws.append(
+                [
+                    cells.text(row.structure.nom),
+                    *(cells.euros(v) if v is not None else None for v in row.cells),
+                    cells.euros(row.total, bold=True),
+                    cells.number(
+                        float(row.total / table.total) if table.total else None,
+                        number_format=PERCENT,
+                    ),
+                ]
+            )
+        ws.append(
+            [
+                cells.text("Total", bold=True),
+                *(cells.euros(v, bold=True) for v in table.year_totals),
+                cells.euros(table.total, bold=True),
+                cells.number(1 if table.total else None, bold=True, number_format=PERCENT),
+            ]
+        )
+        ws.append([])
+
+
+def _french_number(amount) -> str:
+    """12000.00 -> '12000', 1000.50 -> '1000,5': numbers as the other CSV writes them."""
+    value = plain_amount(amount)
+    return "" if value is None else str(value).replace(".", ",")
+
+
+FINANCEMENTS_CSV_HEADERS = (
+    "fiche",
+    "fiche_titre",
+    "financeur",
+    "financeur_nom",
+    "annee",
+    "nature",
+    "prevu",
+    "accorde",
+    "verse",
+    "date_decision",
+    "reference_decision",
+    "note",
+)
+
+
+def build_financements_csv(queryset) -> bytes:
+    """Every financing line of the fiches: UTF-8 with a BOM and `;`, formulas neutralised,
+    like actions.csv (docs/open-data.md)."""
+    dataset = tablib.Dataset(headers=list(FINANCEMENTS_CSV_HEADERS))
+    for (
+        slug,
+        titre,
+        f_slug,
+        f_nom,
+        annee,
+        nature,
+        prevu,
+        accorde,
+        verse,
+        date,
+        ref,
+        note,
+    ) in financing_lines(queryset):
+        dataset.append(
+            [
+                slug,
+                titre,
+                f_slug,
+                f_nom,
+                annee,
+                nature,
+                _french_number(prevu),
+                _french_number(accorde),
+                _french_number(verse),
+                date.isoformat() if date else "",
+                ref,
+                note,
+            ]
+        )
+    return CSV().export_data(dataset).encode("utf-8")
 
 
 # --- open data: CSV and JSON ----------------------------------------------------------------

@@ -13,6 +13,7 @@ from weasyprint.urls import URLFetcher
 
 from contrat.current import current_contrat
 
+from .plan import financing_matrix
 from .recap import (
     MULTI_ENJEU_NOTE,
     PDF_COLUMNS,
@@ -90,7 +91,8 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
 
 def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
-    """The recap table of these fiches, in this order: A4 landscape, totals, subtotals. An
+    """The recap table of these fiches, in this order: A4 landscape, totals, subtotals, then
+    the financer × year tables of their financing lines. An
     unpublished fiche among them (an editor asked for them) has its state in its title cell,
     and the header says how many there are."""
     contrat = contrat or current_contrat()
@@ -112,6 +114,7 @@ def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
         "unpublished_note": unpublished_note(bilans.non_publiees),
         "multi_enjeu_note": MULTI_ENJEU_NOTE,
         "sans_budget_note": SANS_BUDGET_NOTE,
+        "plan": financing_matrix(queryset),
     }
     with cyclic_gc_paused():
         return render_pdf("pdf/recap.html", context)

@@ -1,9 +1,10 @@
-"""Public URLs: the fiches (/actions/), and the pages served under / and /structures/ that
-list or count them, in their own namespaces (enjeux, structures)."""
+"""Public URLs: the fiches (/actions/), and the pages served under /, /structures/ and
+/financements/ that list or count them, in their own namespaces (enjeux, structures,
+financements)."""
 
 from django.urls import path
 
-from .views import enjeux, fiches, structures
+from .views import enjeux, fiches, financements, structures
 
 app_name = "actions"
 urlpatterns = [
@@ -35,4 +36,18 @@ enjeux_urlpatterns = [
 structures_urlpatterns = [
     path("", structures.StructureListView.as_view(), name="list"),
     path("<slug:slug>/", structures.StructureDetailView.as_view(), name="detail"),
+]
+
+financements_urlpatterns = [
+    path("", financements.FinancementsView.as_view(), name="plan"),
+    path(
+        "export/financements.csv",
+        financements.FinancementsCsvView.as_view(),
+        name="export-csv",
+    ),
+    path(
+        "export/subventions.csv",
+        financements.SubventionsCsvView.as_view(),
+        name="export-subventions",
+    ),
 ]

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
-from actions.urls import enjeux_urlpatterns, structures_urlpatterns
+from actions.urls import enjeux_urlpatterns, financements_urlpatterns, structures_urlpatterns
 
 # Crawlers may read every public page, but not build the exports (a recap PDF keeps a worker
 # busy for seconds) nor wander into the admin.
@@ -13,6 +13,7 @@ ROBOTS_TXT = """User-agent: *
 Disallow: /admin/
 Disallow: /actions/export/
 Disallow: /actions/*/fiche.pdf
+Disallow: /financements/export/
 """
 
 
@@ -36,5 +37,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("actions/", include("actions.urls")),
     path("structures/", include((structures_urlpatterns, "structures"))),
+    path("financements/", include((financements_urlpatterns, "financements"))),
     path("", include((enjeux_urlpatterns, "enjeux"))),
 ]

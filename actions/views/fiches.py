@@ -23,6 +23,7 @@ from ..exports import build_actions_csv, build_actions_json, build_recap_xlsx
 from ..filters import FicheFilter
 from ..models import FicheAction, Role
 from ..pdf import build_fiche_pdf, build_recap_pdf
+from ..plan import fiche_plan
 from .mixins import VisibleFichesMixin
 
 
@@ -111,6 +112,7 @@ class FicheDetailView(VisibleFichesMixin, DetailView):
             ),
             sous_actions=children.get(None, []),
             contacts=list(contacts.values()),
+            plan=fiche_plan(fiche, fiche.budget_total),
         )
         return context
 

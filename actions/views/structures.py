@@ -8,6 +8,7 @@ from contrat.text import french_sort_key
 from structures.models import Structure
 
 from ..choices import Role
+from ..plan import financer_plan
 from .mixins import VisibleFichesMixin
 
 # The roles, grouped as the structure page shows them.
@@ -59,6 +60,7 @@ class StructureDetailView(VisibleFichesMixin, DetailView):
             context["groupes"] = []
             return context
         structure = self.object
+        context["plan"] = financer_plan(structure, fiches)
         siennes = fiches.for_structure(structure)
         # The bilans of each role group and of all its fiches (for the pages), in one query.
         bilans = siennes.bilans_of(

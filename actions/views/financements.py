@@ -1,0 +1,98 @@
+"""The contract's financing plan (/financements/): financer × year tables of the fiches the
+list's filters select, a table per enjeu, a chart; and its open-data files."""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.views.generic import TemplateView
+
+from contrat.current import current_contrat
+from enjeux.querysets import current_enjeux
+
+from ..chart import stacked_chart
+from ..exports import build_financements_csv
+from ..filters import FicheFilter
+from ..models import FicheAction
+from ..plan import enjeu_plans, financing_matrix
+from ..subventions import build_subventions_csv, left_out, unavailable_reason
+from .fiches import UNPUBLISHED_PARAM, FicheExportView
+from .mixins import VisibleFichesMixin
+
+
+class FinancementsView(VisibleFichesMixin, TemplateView):
+    template_name = "financements/plan.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        fiches = FicheAction.objects.visible_to(self.request.user)
+        filterset = FicheFilter(self.request.GET, queryset=fiches, request=self.request)
+        selected = filterset.qs
+        matrix = financing_matrix(selected)
+        params = self.request.GET.copy()
+        params.pop(UNPUBLISHED_PARAM, None)
+        params = [
+            (name, value) for name in filterset.filters for value in params.getlist(name) if value
+        ]
+        financeur = self.get_contrat().financeur if self.get_contrat() else None
+        subventions_absentes = unavailable_reason(financeur)
+        context.update(
+            filter=filterset,
+            filtres_actifs=filterset.describe(),
+            erreurs_filtres=[
+                (filterset.form[name].label if name in filterset.form.fields else "", errors)
+                for name, errors in filterset.form.errors.items()
+            ],
+            matrix=matrix,
+            tables=matrix.tables,
+            chart=stacked_chart(matrix),
+            enjeux_plans=enjeu_plans(selected, current_enjeux()),
+            filter_query=f"?{urlencode(params)}" if params else "",
+            filter_params=params,
+            financeur_contrat=financeur,
+            subventions_absentes=subventions_absentes,
+            subventions_hors_fichier=(0 if subventions_absentes else left_out(selected, financeur)),
+        )
+        return context
+
+
+class FinancementsCsvView(FicheExportView):
+    """Every financing line of the fiches the list's filters select."""
+
+    kind = "financements-csv"
+    content_type = "text/csv; charset=utf-8"
+    filename = "financements"
+    extension = "csv"
+
+    def build(self, fiches, filterset):
+        return build_financements_csv(fiches)
+
+
+class SubventionsCsvView(FicheExportView):
+    """The contract financer's grants in the SCDL 'subventions' format: what it publishes, so
+    published fiches only, even for an editor; a French page instead of an invalid file while
+    the financer or its SIRET is missing."""
+
+    kind = "subventions-csv"
+    content_type = "text/csv; charset=utf-8"
+    filename = "subventions"
+    extension = "csv"
+
+    def get(self, request, *args, **kwargs):
+        self.contrat = current_contrat()
+        self.financeur = self.contrat.financeur if self.contrat else None
+        reason = unavailable_reason(self.financeur)
+        if reason:
+            return render(
+                request,
+                "financements/subventions_indisponible.html",
+                {"contrat": self.contrat, "raison": reason},
+                status=404,
+            )
+        self.unpublished = ""
+        filterset = FicheFilter(
+            request.GET, queryset=FicheAction.objects.published(), request=request
+        )
+        return self.download(filterset)
+
+    def build(self, fiches, filterset):
+        return build_subventions_csv(fiches, self.financeur)
