@@ -12,9 +12,9 @@ from contrat.history import EMPTY, instance_changes
 from enjeux.models import Enjeu, Orientation
 from structures.models import Structure
 
-from .models import FicheAction, LigneBudget, Participation, SousAction
+from .models import FicheAction, LigneBudget, LigneFinancement, Participation, SousAction
 
-ROW_MODELS = (Participation, LigneBudget, SousAction)
+ROW_MODELS = (Participation, LigneBudget, LigneFinancement, SousAction)
 # A restore brings the content back. These stay as they are today: the fiche's place (its
 # contract, its position in the recap, its public address), its publication state (which only
 # the workflow moves) and the bookkeeping.
@@ -67,7 +67,7 @@ class FicheState:
     def __post_init__(self):
         for model in ROW_MODELS:
             self.rows[model] = dict(
-                sorted(self.rows.get(model, {}).items(), key=lambda item: (item[1].ordre, item[0]))
+                sorted(self.rows.get(model, {}).items(), key=lambda item: reading_key(item[1]))
             )
             self.unknown.setdefault(model, [])
         # The fiche's total, by the fiche's own rule, over these lines rather than today's.
@@ -98,6 +98,11 @@ class FicheState:
         for node in nodes:
             node.enfants_list = children.get(node.pk, [])
         return children.get(None, [])
+
+
+def reading_key(row) -> tuple:
+    """A row's place in the fiche: its `ordre`, or a financing line's year and nature."""
+    return (getattr(row, "ordre", 0), getattr(row, "annee", 0), getattr(row, "nature", ""), row.pk)
 
 
 def _cached(model, rows):
@@ -293,6 +298,17 @@ def restore_plan(*, fiche: FicheAction, record) -> RestorePlan:
     return plan
 
 
+def _financing_refusal(row, plan: RestorePlan, structures: set) -> str | None:
+    """Why a financing line of then cannot come back today (its financer deleted, its year
+    outside the contract's period as it is now), or None."""
+    if row.financeur_id not in structures:
+        return "son financeur a été supprimé depuis."
+    contrat = plan.today.fiche.contrat
+    if contrat.annees and row.annee not in contrat.annees:
+        return f"l'année {row.annee} est hors de la période du contrat ({contrat.periode_annees})."
+    return None
+
+
 def _names(model, pks) -> str:
     names = [str(item) for item in model.objects.filter(pk__in=pks)]
     return ", ".join(names) if names else EMPTY
@@ -301,6 +317,7 @@ def _names(model, pks) -> str:
 def _existing_structures(target: FicheState) -> set:
     wanted = {row.structure_id for row in target.participations}
     wanted |= {row.financeur_id for row in target.lignes_budget if row.financeur_id}
+    wanted |= {row.financeur_id for row in target.rows[LigneFinancement].values()}
     return set(Structure.objects.filter(pk__in=wanted).values_list("pk", flat=True))
 
 
@@ -326,6 +343,11 @@ def _plan_rows(plan: RestorePlan, model, structures: set) -> None:
                 f"La ligne de budget « {label} » revient sans financeur : il a été supprimé depuis."
             )
             row.financeur_id = None
+        if model is LigneFinancement and (refusal := _financing_refusal(row, plan, structures)):
+            plan.notes.append(
+                f"La ligne de financement « {label} » ne peut pas revenir : {refusal}"
+            )
+            continue
         if model is SousAction and (row.parent_id not in wanted or row.parent_id in elsewhere):
             row.parent_id = None
         if pk in live:

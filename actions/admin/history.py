@@ -165,7 +165,7 @@ class FicheHistoryAdminMixin:
     def history_compare_context(self, request, old, new) -> dict:
         # The rows too: a change of budget is a change of the fiche.
         return {
-            "lignes_titre": "Participations, lignes de budget et sous-actions",
+            "lignes_titre": "Participations, lignes de budget, de financement et sous-actions",
             "lignes_changements": rows_changes(fiche_state_at(old), fiche_state_at(new)),
         }
 

@@ -15,7 +15,7 @@ from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Structure
 
 from ..history import KEPT_FIELDS, ROW_MODELS, RestorePlan, restore_plan
-from ..models import FicheAction, LigneBudget, Participation, SousAction
+from ..models import FicheAction, LigneBudget, LigneFinancement, Participation, SousAction
 from ..permissions import can_edit_fiche, can_publish
 from .versions import fiche_claim_version
 from .workflow import fiche_withdraw_after_edit
@@ -35,6 +35,7 @@ HISTORY_MODELS = (
     FicheAction,
     Participation,
     LigneBudget,
+    LigneFinancement,
     SousAction,
 )
 
@@ -243,7 +244,8 @@ def fiche_restore_version(
     except IntegrityError:
         raise ValidationError(
             "Les lignes de cette version ne peuvent pas revenir telles quelles (une structure "
-            "y aurait deux fois le même rôle) : rien n'a été restauré."
+            "y aurait deux fois le même rôle, ou un financeur deux lignes pour la même année) : "
+            "rien n'a été restauré."
         ) from None
     current._prefetched_objects_cache = {}  # today's lines, read for the plan: gone now
     withdrawn = fiche_withdraw_after_edit(fiche=current, user=user) is not None
@@ -268,8 +270,9 @@ def restore_reason(plan: RestorePlan) -> str:
 
 
 def _restore_rows(plan: RestorePlan, user) -> None:
-    for model in (Participation, LigneBudget):
-        # Deletions first: a structure's role freed by one row may be taken by another.
+    for model in (Participation, LigneBudget, LigneFinancement):
+        # Deletions first: a structure's role (a financer's year) freed by one row may be taken
+        # by another.
         for row in plan.deletes[model]:
             row._history_user = user
             row.delete()
@@ -349,7 +352,7 @@ def deleted_fiches():
 @transaction.atomic
 def fiche_restore(*, fiche_id: int, user) -> Restauration:
     """Bring a deleted fiche back as it was, with the orientations and enjeux it cited and the
-    participations, budget lines and sub-actions deleted with it."""
+    participations, budget lines, financing lines and sub-actions deleted with it."""
     if not (user.has_perm("actions.add_ficheaction") and can_publish(user)):
         raise PermissionDenied(
             "Seuls les rédacteurs du CG59 peuvent restaurer une fiche supprimée."
@@ -394,6 +397,19 @@ def fiche_restore(*, fiche_id: int, user) -> Restauration:
         if record.financeur_id and not Structure.objects.filter(pk=record.financeur_id).exists():
             record.financeur_id = None
         _restore_row(record, user, result)
+    contrat = fiche.contrat
+    for record in LigneFinancement.history.filter(**window):
+        if not Structure.objects.filter(pk=record.financeur_id).exists():
+            result.skipped.append(
+                f"Ligne de financement d'un financeur supprimé depuis : {record}."
+            )
+        elif contrat.annees and record.annee not in contrat.annees:
+            result.skipped.append(
+                f"Ligne de financement hors de la période du contrat ({contrat.periode_annees}) : "
+                f"{record}."
+            )
+        else:
+            _restore_row(record, user, result)
     # Parents before their children, whatever the depth.
     pending = list(SousAction.history.filter(**window).order_by("ordre", "id"))
     while pending:

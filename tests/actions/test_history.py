@@ -90,7 +90,7 @@ def test_the_rows_of_a_fiche_keep_versions_shown_on_the_fiches_history(client, r
     ligne = LigneBudget.objects.get(fiche=fiche)
     assert ligne.history.get().history_user == redacteur
     page = page_text(client.get(history_url(fiche)))
-    assert "Participations, lignes de budget et sous-actions de la fiche" in page
+    assert "Participations, lignes de budget, de financement et sous-actions de la fiche" in page
     assert "Ligne de budget : 12" in page  # its amount, the French way
     assert "Ajout" in page
 

@@ -15,6 +15,7 @@ from contrat.formats import NBSP, format_euros
 from tests.factories import (
     FicheActionFactory,
     LigneBudgetFactory,
+    LigneFinancementFactory,
     ParticipationFactory,
     SousActionFactory,
     StructureFactory,
@@ -250,7 +251,7 @@ def test_the_comparison_shows_the_rows_differences_with_old_and_new_values(
 
     page = text(client.get(compare, {"de": before.history_id, "a": after.history_id}))
 
-    assert "Participations, lignes de budget et sous-actions" in page
+    assert "Participations, lignes de budget, de financement et sous-actions" in page
     assert (
         f'<th scope="row">Ligne de budget « {euros(30000)} » : Montant (€)</th> '
         f"<td><del>{euros(30000)}</del></td> <td><ins>{euros(45000)}</ins></td>"
@@ -259,3 +260,73 @@ def test_the_comparison_shows_the_rows_differences_with_old_and_new_values(
     assert f"Ligne de budget ajoutée</th><td>(absente)</td><td><ins>{euros(2000)}</ins>" in page
     assert "Participation ajoutée</th><td>(absente)</td><td><ins>ADUS — Partenaire</ins>" in page
     assert "<del>Axe 1</del>" in page and "<ins>Axe un</ins>" in page
+
+
+# --- Financing lines come back with the fiche -----------------------------------------------
+
+
+def test_a_restore_brings_the_financing_lines_of_then_back(client, redacteur, fiche):
+    financeur = StructureFactory(nom="Département du Nord", sigle="CG59")
+    ligne = LigneFinancementFactory(fiche=fiche, financeur=financeur, annee=2025, prevu=10000)
+    before = fiche.history.first()
+    client.force_login(redacteur)
+    data = admin_form_data(client.get(change_url(fiche)))
+    data[f"lignes_financement-{inline_index(data, 'lignes_financement', ligne.pk)}-prevu"] = "12000"
+    inline_add(
+        data,
+        "lignes_financement",
+        financeur=str(financeur.pk),
+        annee="2026",
+        nature="fonctionnement",
+        prevu="8000",
+        verse="0",
+    )
+    response = client.post(change_url(fiche), data)
+    assert response.status_code == 302, response.context["errors"]
+    assert fiche.lignes_financement.count() == 2
+
+    page = client.get(version_url(fiche, before))
+    assert "Ligne de financement" in words(page)
+    client.post(version_url(fiche, before), admin_form_data(page))
+
+    assert list(fiche.lignes_financement.values_list("pk", "annee", "prevu")) == [
+        (ligne.pk, 2025, Decimal("10000"))
+    ]
+    reason = fiche.history.first().history_change_reason.replace(NBSP, " ")
+    assert "ligne de financement « CG59 — 2026 — fonctionnement" in reason
+
+
+def test_a_financing_line_outside_todays_period_stays_out_with_a_note(client, redacteur, fiche):
+    financeur = StructureFactory(nom="Région Hauts-de-France")
+    LigneFinancementFactory(fiche=fiche, financeur=financeur, annee=2020, prevu=5000)
+    before = fiche.history.first()
+    client.force_login(redacteur)
+    data = admin_form_data(client.get(change_url(fiche)))
+    index = inline_index(data, "lignes_financement", fiche.lignes_financement.get().pk)
+    data[f"lignes_financement-{index}-DELETE"] = "on"
+    data["titre"] = "Un titre de plus tard"
+    assert client.post(change_url(fiche), data).status_code == 302
+    contrat = fiche.contrat
+    contrat.annee_debut, contrat.annee_fin = 2024, 2029
+    contrat.save()
+
+    page = client.get(version_url(fiche, before))
+    assert "l'année 2020 est hors de la période du contrat (2024–2029)" in words(page)
+    client.post(version_url(fiche, before), admin_form_data(page))
+
+    fiche.refresh_from_db()
+    assert fiche.titre == "Maison de l'alimentation"  # the rest came back
+    assert not fiche.lignes_financement.exists()
+
+
+def test_a_deleted_fiche_comes_back_with_its_financing_lines(redacteur, fiche):
+    LigneFinancementFactory(fiche=fiche, annee=2025, prevu=10000, accorde=9000, verse=4000)
+    pk = fiche.pk
+    fiche.delete()
+
+    services.fiche_restore(fiche_id=pk, user=redacteur)
+
+    restored = FicheAction.objects.get(pk=pk)
+    assert list(restored.lignes_financement.values_list("prevu", "accorde", "verse")) == [
+        (Decimal("10000"), Decimal("9000"), Decimal("4000"))
+    ]
