@@ -1,7 +1,5 @@
-"""Hardening glue: Content-Security-Policy exceptions, client address, lockout page."""
+"""Hardening glue: client address, lockout page."""
 
-import base64
-import hashlib
 import ipaddress
 import math
 
@@ -9,24 +7,6 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import admin
 from django.template.response import TemplateResponse
-
-
-def csp_hash(source: str) -> str:
-    """The CSP source expression allowing exactly this inline code: 'sha256-…'."""
-    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
-    return f"'sha256-{digest}'"
-
-
-# django-import-export's export page (admin/import_export/export.html, 4.x) carries one inline
-# handler ("Tout sélectionner") and two style attributes. Rather than copy its template to
-# rewrite them, that page alone allows these three exact snippets ('unsafe-hashes' lets a
-# hash match an attribute), with django-csp's csp_update on SpreadsheetAdmin.export_action:
-# nothing else inline runs there. tests/browser/test_csp.py visits the page, so a new snippet
-# in a later django-import-export shows up as a failing test.
-IMPORT_EXPORT_INLINE = {
-    "script-src-attr": ["'unsafe-hashes'", csp_hash("onSelectToggleChange(event)")],
-    "style-src-attr": ["'unsafe-hashes'", csp_hash("padding: 0;"), csp_hash("font-weight: bold;")],
-}
 
 
 def client_ip(request) -> str | None:

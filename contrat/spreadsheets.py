@@ -6,7 +6,6 @@ import zipfile
 
 import openpyxl
 import tablib
-from csp.decorators import csp_update
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +14,6 @@ from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.text import capfirst, slugify
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
@@ -24,7 +22,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from contrat.formats import NBSP
-from contrat.security import IMPORT_EXPORT_INLINE
 
 # A cell starting with one of these is read as a formula (or DDE payload) by Excel/LibreOffice.
 # django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (4.x) is left off: it only
@@ -295,8 +292,9 @@ IMPORT_FORMATS = [CSV, XLSX]
 class SpreadsheetImportForm(ImportForm):
     """The admin's import form, refusing a bad upload before any row is looked at."""
 
-    def __init__(self, formats, resources, **kwargs):
+    def __init__(self, formats, resources, request=None, **kwargs):
         super().__init__(formats, resources, **kwargs)
+        self.request = request  # to say so when the file is not in the chosen format
         self._formats = formats
         self._resources = resources
         self.fields["import_file"].help_text = (
@@ -330,7 +328,13 @@ class SpreadsheetImportForm(ImportForm):
             # The file says what it is: an .xlsx sent as CSV (or the reverse) is read as such,
             # and so is it by the preview and the confirmation (both read this choice).
             cleaned["format"] = str(guessed)
-            file_format = self._formats[guessed]()
+            chosen, file_format = file_format, self._formats[guessed]()
+            if self.request is not None:
+                messages.info(
+                    self.request,
+                    f"Le fichier « {upload.name} » est au format {file_format.get_title().upper()} "
+                    f"et non {chosen.get_title().upper()} comme indiqué : il a été lu comme tel.",
+                )
         dataset = self._read(file_format, data)
         if not dataset.headers or all(_is_blank(h) for h in dataset.headers):
             raise forms.ValidationError(
@@ -449,6 +453,9 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     import_form_class = SpreadsheetImportForm
     export_form_class = LabelledExportForm
 
+    def get_import_form_kwargs(self, request):
+        return {**super().get_import_form_kwargs(request), "request": request}
+
     def get_export_resource_kwargs(self, request, **kwargs):
         return {**super().get_export_resource_kwargs(request, **kwargs), "admin_file": True}
 
@@ -462,10 +469,6 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
 
     def add_success_message(self, result, request):
         messages.success(request, f"Import terminé : {result.summary(errors=False)}.")
-
-    @method_decorator(csp_update(IMPORT_EXPORT_INLINE))
-    def export_action(self, request):
-        return super().export_action(request)
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # django-import-export keeps numbers native only for its own XLSX class (an exact type

@@ -234,8 +234,24 @@ def test_an_xlsx_sent_as_csv_is_read_as_a_workbook(admin_client):
 
     preview, _done = preview_and_confirm(admin_client, workbook(rows), CSV_INDEX, "fiches.xlsx")
 
-    assert "n'est pas un CSV" not in page_words(preview)
+    shown = page_words(preview)
+    assert "n'est pas un CSV" not in shown
+    assert "est au format XLSX et non CSV comme indiqué : il a été lu comme tel" in shown
     assert FicheAction.objects.get(pk=padess.pk).titre == "Titre venu d'un classeur"
+
+
+def test_a_csv_sent_as_xlsx_is_read_as_csv(admin_client):
+    sample = sample_fiches()
+    padess = sample["fiches"][0]
+    content = admin_export(admin_client, CSV_INDEX).content.decode("utf-8-sig")
+    content = content.replace(padess.titre, "Titre venu d'un CSV", 1)
+
+    preview, _done = preview_and_confirm(
+        admin_client, content.encode("utf-8-sig"), XLSX_INDEX, "fiches.xlsx"
+    )
+
+    assert "est au format CSV et non XLSX comme indiqué" in page_words(preview)
+    assert FicheAction.objects.get(pk=padess.pk).titre == "Titre venu d'un CSV"
 
 
 def test_the_export_is_named_and_its_sheet_titled_in_french(admin_client):
