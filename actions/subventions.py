@@ -82,10 +82,11 @@ def _text(value: str) -> str:
 
 
 def _objet(titre: str) -> str:
-    titre = " ".join(titre.split())
-    if len(titre) > OBJET_MAX:
-        titre = titre[: OBJET_MAX - 1].rstrip() + "…"
-    return _text(titre)
+    """The fiche's title, guarded, then cut to the schema's length (the guard counts)."""
+    objet = _text(titre)
+    if len(objet) > OBJET_MAX:
+        objet = objet[: OBJET_MAX - 1].rstrip() + "…"
+    return objet
 
 
 def _montant(amount: Decimal) -> str:
