@@ -9,8 +9,10 @@ from contrat.formats import format_euros
 
 from .plan import Matrix
 
-WIDTH, HEIGHT = 720, 340
-LEFT, RIGHT, TOP, BOTTOM = 92, 12, 14, 34
+# The SVG's own units: drawn at most 32rem wide (site.css), its 15-unit text stays readable
+# from a phone (about 11 px) to a desktop (16 px).
+WIDTH, HEIGHT = 480, 300
+LEFT, RIGHT, TOP, BOTTOM = 84, 8, 12, 30
 # Financers drawn each in its own colour, the largest first; the others share one.
 MAX_SERIES = 6
 OTHERS = "Autres financeurs"
@@ -83,7 +85,7 @@ def stacked_chart(matrix: Matrix, key: str = "prevu") -> Chart:
         for n in range(int(top / step) + 1)
     ]
     slot = (WIDTH - LEFT - RIGHT) / len(matrix.years)
-    bar_width = min(slot * 0.6, 72)
+    bar_width = min(slot * 0.6, 56)
     bars = []
     for index, (year, total) in enumerate(zip(matrix.years, totals, strict=True)):
         x = LEFT + slot * index + (slot - bar_width) / 2
