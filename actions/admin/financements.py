@@ -23,8 +23,8 @@ NARROW_WIDGETS = {
     "prevu": AMOUNT,
     "accorde": AMOUNT,
     "verse": AMOUNT,
-    "reference_decision": forms.TextInput(attrs={"size": 12}),
-    "note": forms.TextInput(attrs={"size": 18}),
+    "reference_decision": forms.TextInput(attrs={"size": 22}),
+    "note": forms.TextInput(attrs={"size": 30}),
 }
 
 
@@ -43,18 +43,15 @@ class LigneFinancementFormSet(BaseInlineFormSet):
         return super().get_unique_error_message(unique_check)
 
 
-class LigneFinancementInline(NarrowFieldsMixin, FicheRowsInlineMixin, admin.TabularInline):
+class LigneFinancementInline(NarrowFieldsMixin, FicheRowsInlineMixin, admin.StackedInline):
     model = LigneFinancement
     formset = LigneFinancementFormSet
+    # Stacked, a few fields a line: as a table, nine columns left the reference, the note and
+    # the nature a few letters wide on a laptop's screen.
     fields = [
-        "financeur",
-        "annee",
-        "nature",
-        "prevu",
-        "accorde",
-        "verse",
-        "date_decision",
-        "reference_decision",
+        ("financeur", "annee", "nature"),
+        ("prevu", "accorde", "verse"),
+        ("date_decision", "reference_decision"),
         "note",
     ]
     autocomplete_fields = ["financeur"]
