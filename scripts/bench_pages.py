@@ -46,6 +46,8 @@ PAGES = [
     ("structure", "Structure la plus citée", True),
     ("structures", "Liste des structures `/structures/`", True),
     ("enjeu", "Enjeu le plus cité `/enjeux/<n>/`", True),
+    ("financements", "Plan de financement `/financements/`", True),
+    ("financeur", "Structure qui finance le plus de lignes `/structures/<slug>/`", True),
     ("admin", "Administration : liste des fiches", False),
 ]
 
@@ -67,6 +69,9 @@ def urls() -> dict[str, str]:
     from enjeux.models import Enjeu
     from structures.models import Structure
 
+    financeur = (
+        Structure.objects.annotate(n=Count("lignes_financement")).order_by("-n", "nom").first()
+    )
     busiest = Structure.objects.annotate(n=Count("participations")).order_by("-n", "nom").first()
     enjeu = Enjeu.objects.annotate(n=Count("orientations__fiches")).order_by("-n", "numero").first()
     fiche = (
@@ -86,6 +91,8 @@ def urls() -> dict[str, str]:
         "structure": busiest.get_absolute_url(),
         "structures": "/structures/",
         "enjeu": enjeu.get_absolute_url(),
+        "financements": "/financements/",
+        "financeur": financeur.get_absolute_url(),
         "admin": "/admin/actions/ficheaction/",
     }
 
