@@ -61,7 +61,14 @@ def fiche_rows(sheet):
 
 def test_the_workbook_holds_every_fiche_with_numeric_amounts_and_right_totals(recap, client):
     book = workbook(client.get(reverse("actions:recap-xlsx")))
-    assert book.sheetnames == ["Fiches actions", "Par enjeu", "Structures", "Informations"]
+    assert book.sheetnames == [
+        "Fiches actions",
+        "Par enjeu",
+        "Financements",
+        "Financeurs × années",
+        "Structures",
+        "Informations",
+    ]
     sheet = book["Fiches actions"]
     header, rows, total = fiche_rows(sheet)
 
