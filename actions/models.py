@@ -1,5 +1,6 @@
 """Fiches actions and what hangs from them: participations, budget lines, sub-actions; the
-financing lines live in financements.py."""
+financing lines live in financements.py, the follow-up (notes, indicators, milestones) in
+suivi.py."""
 
 from decimal import Decimal
 
@@ -19,21 +20,26 @@ from .budget import fiche_total, ligne_total
 from .choices import Etat, NatureFinancement, NatureSousAction, Periodicite, Role, Statut
 from .financements import LigneFinancement
 from .querysets import FicheActionQuerySet
+from .suivi import Etape, Indicateur, PointAvancement, ValeurIndicateur
 
 __all__ = [
     "AncienSlug",
+    "Etape",
     "Etat",
     "FicheAction",
+    "Indicateur",
     "LigneBudget",
     "LigneFinancement",
     "NatureFinancement",
     "NatureSousAction",
     "Participation",
     "Periodicite",
+    "PointAvancement",
     "Role",
     "SousAction",
     "Statut",
     "TransitionFiche",
+    "ValeurIndicateur",
 ]
 
 

@@ -21,13 +21,27 @@ CONTENT_MODELS = {
         "lignebudget",
         "lignefinancement",
         "sousaction",
+        "pointavancement",
+        "indicateur",
+        "valeurindicateur",
+        "etape",
         "transitionfiche",
     ],
     "structures": ["structure", "contact"],
     "enjeux": ["contrat", "enjeu", "orientation"],
 }
 # A fiche's own rows: edited in its form by whoever may edit the fiche.
-FICHE_ROWS = ["participation", "lignebudget", "lignefinancement", "sousaction"]
+FICHE_ROWS = [
+    "participation",
+    "lignebudget",
+    "lignefinancement",
+    "sousaction",
+    # The follow-up (actions/suivi.py); an indicator's yearly values go with it.
+    "pointavancement",
+    "indicateur",
+    "valeurindicateur",
+    "etape",
+]
 # Transitions are written by the workflow's services only: nobody edits them by hand.
 EDITABLE = {
     "actions": ["ficheaction", *FICHE_ROWS],

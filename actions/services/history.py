@@ -15,7 +15,17 @@ from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Structure
 
 from ..history import KEPT_FIELDS, ROW_MODELS, RestorePlan, restore_plan
-from ..models import FicheAction, LigneBudget, LigneFinancement, Participation, SousAction
+from ..models import (
+    Etape,
+    FicheAction,
+    Indicateur,
+    LigneBudget,
+    LigneFinancement,
+    Participation,
+    PointAvancement,
+    SousAction,
+    ValeurIndicateur,
+)
 from ..permissions import can_edit_fiche, can_publish
 from .versions import fiche_claim_version
 from .workflow import fiche_withdraw_after_edit
@@ -37,6 +47,10 @@ HISTORY_MODELS = (
     LigneBudget,
     LigneFinancement,
     SousAction,
+    PointAvancement,
+    Indicateur,
+    ValeurIndicateur,
+    Etape,
 )
 
 
