@@ -172,7 +172,10 @@ def test_the_checks_would_catch_a_broken_file():
 
 def test_long_titles_and_hostile_texts_stay_within_the_rules(client, plan):
     fiche = FicheActionFactory(
-        contrat=plan.contrat, titre="=CMD() " + "Très long titre " * 30, ordre=5
+        contrat=plan.contrat,
+        titre="=CMD() " + "Très long titre " * 30,
+        slug="tres-long-titre",
+        ordre=5,
     )
     ParticipationFactory(fiche=fiche, structure=plan.association)
     LigneFinancementFactory(
