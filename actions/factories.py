@@ -547,7 +547,8 @@ class BenchFicheActionFactory(DemoFicheActionFactory):
     bench_imports.py) have always measured, so that their figures stay comparable: entered on
     the site rather than from the source document (no enjeu, budget or structure cell: the
     recap reads its rows), a paragraph of three sentences and its objectives, a porteur and a
-    partner, one or two budget lines, no plan, no financing line. Its title is numbered,
+    partner, one or two budget lines, no plan; a financing plan like the demo's (the recap
+    workbook's financing sheets are measured at 10,000 fiches: issue #12). Its title is numbered,
     'Fiche générée 1012 : …' (slug `fiche-generee-1012-…`): the import cases rename the
     exported rows ('Fiche importée', `fiche-importee-`) to import them again."""
 
@@ -566,4 +567,3 @@ class BenchFicheActionFactory(DemoFicheActionFactory):
     budget_texte = ""
     structure_texte = ""
     sous_actions = factory.LazyFunction(list)
-    lignes_financement = factory.LazyFunction(list)

@@ -55,7 +55,7 @@ def validate_siret_key(value: str) -> None:
 
 
 class IdentifierField(models.CharField):
-    """An official identifier: the spaces typed or pasted with it ('362 521 879 00034') are
+    """An official identifier: the spaces typed or pasted with it ('362 521 879 00035') are
     dropped and its letters upper-cased before it is checked and stored."""
 
     def to_python(self, value):

@@ -251,6 +251,8 @@ class StructureResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelReso
     autres_graphies = fields.Field(
         attribute="autres_graphies", column_name="autres_graphies", widget=widgets.CharWidget()
     )
+    siret = fields.Field(attribute="siret", column_name="siret", widget=widgets.CharWidget())
+    rna = fields.Field(attribute="rna", column_name="rna", widget=widgets.CharWidget())
     contacts = fields.Field(attribute="contacts", column_name="contacts", widget=ContactsWidget())
 
     required_columns = ("slug", "nom")
@@ -263,6 +265,8 @@ class StructureResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelReso
         "site_web": "Site web",
         "description": "Description",
         "autres_graphies": "Autres graphies",
+        "siret": "SIRET",
+        "rna": "RNA",
         "contacts": "Contacts",
     }
 
@@ -277,6 +281,8 @@ class StructureResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelReso
             "site_web",
             "description",
             "autres_graphies",
+            "siret",
+            "rna",
             "contacts",
         )
         export_order = fields

@@ -228,3 +228,24 @@ def test_one_structure_changed_in_the_file_is_the_only_one_written(admin_client)
     assert after["cress"] == before["cress"]
     assert after["adus"][0] == before["adus"][0] + 1
     assert sorted(adus.contacts.values_list("nom", flat=True)) == ["Jeanne Martin", "Paul Neuf"]
+
+
+def test_siret_and_rna_are_imported_checked_and_exported():
+    headers = ["slug", "nom", "siret", "rna"]
+    good = tablib.Dataset(
+        ["maison", "Maison de quartier", "362 521 879 00035", "w595001234"], headers=headers
+    )
+    result = StructureResource().import_data(CSV().create_dataset(CSV().export_data(good)))
+    assert not result.has_errors() and not result.has_validation_errors()
+    maison = Structure.objects.get(slug="maison")
+    assert (maison.siret, maison.rna) == ("36252187900035", "W595001234")
+    exported = StructureResource().export()
+    assert exported.dict[0]["siret"] == "36252187900035"
+
+    bad = tablib.Dataset(["autre", "Autre maison", "36252187900034", "595001234"], headers=headers)
+    result = StructureResource().import_data(CSV().create_dataset(CSV().export_data(bad)))
+
+    [invalid] = result.invalid_rows
+    assert "sa clé de contrôle ne correspond pas" in invalid.field_specific_errors["siret"][0]
+    assert "W suivi de 9 chiffres" in invalid.field_specific_errors["rna"][0]
+    assert not Structure.objects.filter(slug="autre").exists()
