@@ -74,35 +74,55 @@ class LocalOnlyFetcher(URLFetcher):
         raise ValueError(f"Ressource refusée (seuls les fichiers statiques sont lus) : {url}")
 
 
-def estimated_lines(row) -> int:
-    """How many lines the recap row's tallest cell takes, roughly (its column's `pdf_chars`
+def estimated_cell_lines(row) -> dict[str, int]:
+    """How many lines each of the recap row's cells takes, roughly (its column's `pdf_chars`
     characters a line; an unpublished fiche's title has its state above it)."""
-    return max(
-        sum(max(1, math.ceil(len(line) / column.pdf_chars)) for line in text.split("\n"))
+    return {
+        column.key: sum(
+            max(1, math.ceil(len(line) / column.pdf_chars)) for line in text.split("\n")
+        )
         + (row.non_publiee and column.key == "titre")
         for column, text in row.pdf_cells
-    )
+    }
+
+
+def estimated_lines(row) -> int:
+    """How many lines the recap row's tallest cell takes, roughly."""
+    return max(estimated_cell_lines(row).values())
+
+
+def html_document(html: str) -> HTML:
+    return HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher())
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
-    html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher())
-    return document.write_pdf(**PDF_OPTIONS)
+    return html_document(render_to_string(template_name, context)).write_pdf(**PDF_OPTIONS)
 
 
 def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
     """The recap table of these fiches, in this order: A4 landscape, totals, subtotals, then
     the financer × year tables of their financing lines. An
     unpublished fiche among them (an editor asked for them) has its state in its title cell,
-    and the header says how many there are."""
+    and the header says how many there are. A page that starts in the middle of a row repeats
+    that row's title above the table, marked "(suite)"."""
+    context = recap_context(queryset, filters=filters, contrat=contrat, now=now)
+    with cyclic_gc_paused():
+        return render_pdf("pdf/recap.html", context)
+
+
+def recap_context(queryset, *, filters=(), contrat=None, now=None) -> dict:
+    """What templates/pdf/recap.html shows of these fiches."""
     contrat = contrat or current_contrat()
     bilans = RecapBilans()
     rows = []
     for row in recap_rows(queryset):
         bilans.add(row)
-        row.may_split = estimated_lines(row) > RECAP_PAGE_LINES
+        lines = estimated_cell_lines(row)
+        row.may_split = max(lines.values()) > RECAP_PAGE_LINES
+        # The cell that ends the row: the end of its text ends the row's "(suite)" heading.
+        row.tallest = max(lines, key=lines.get)
         rows.append(row)
-    context = {
+    return {
         "contrat": contrat,
         "title": RECAP_TITLE,
         "generated": generated_label(now),
@@ -116,8 +136,6 @@ def build_recap_pdf(queryset, *, filters=(), contrat=None, now=None) -> bytes:
         "sans_budget_note": SANS_BUDGET_NOTE,
         "plan": financing_matrix(queryset),
     }
-    with cyclic_gc_paused():
-        return render_pdf("pdf/recap.html", context)
 
 
 def sous_actions_tree(fiche) -> list[dict]:

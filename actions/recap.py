@@ -108,6 +108,7 @@ class RecapRow:
     participations: list = field(default_factory=list)
     enjeux: list[Enjeu] = field(default_factory=list)
     may_split: bool = False  # the PDF lets a row taller than a page break across pages
+    tallest: str = "descriptif"  # the PDF column whose text ends the row, by its estimate
     etat: str = Etat.PUBLIEE  # a document may include drafts at an editor's request
 
     @property

@@ -32,7 +32,16 @@ class ContratAdmin(TracedAdmin):
                 "que le contrat ne les fixe pas.",
             },
         ),
-        ("Pages et exports", {"fields": ["pied_de_page"]}),
+        (
+            "Pages et exports",
+            {
+                "fields": ["pied_de_page"],
+                "description": "Imprimé en bas de chaque page du site et des PDF. Le texte "
+                "source s'arrête sur « est soutenu par » : ses logos n'ont pas été repris. "
+                "Complétez-le (les soutiens, en toutes lettres) ou videz-le : un pied de page "
+                "vide n'imprime aucun texte, les numéros de page restent.",
+            },
+        ),
     ]
 
     @admin.display(description="années", ordering="annee_debut")

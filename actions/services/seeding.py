@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Max
 
+from enjeux.models import Contrat
+
 from ..models import FicheAction
 from .history import HISTORY_MODELS, history_snapshot, m2m_history_models
 
@@ -31,7 +33,12 @@ def recap_seed(*, force: bool = False) -> bool:
         model: model.history.aggregate(last=Max("history_id"))["last"] or 0
         for model in HISTORY_MODELS
     }
+    # The footer is the staff's to complete (the source's ends on its missing logos): a reload
+    # puts the fiches back as written, not the contract's footer over the staff's words.
+    footers = dict(Contrat.objects.values_list("pk", "pied_de_page"))
     call_command("loaddata", RECAP_FIXTURE, verbosity=0)
+    for pk, footer in footers.items():
+        Contrat.objects.filter(pk=pk).exclude(pied_de_page=footer).update(pied_de_page=footer)
     # loaddata saves raw, which django-simple-history skips, except for the fiches' orientations
     # and enjeux (many-to-many signals), which leave a half version without a first one. Those
     # are dropped, and every loaded row gets one whole version instead.

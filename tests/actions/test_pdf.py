@@ -1,6 +1,7 @@
 """The recap PDF and a fiche's PDF, read back as a manager would: text, totals, pages, tags."""
 
 import gc
+import html
 import io
 import re
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import pydyf
 import pypdf
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from actions import pdf as pdf_module
@@ -270,3 +272,148 @@ def test_pdfs_never_fetch_anything_but_our_static_files(settings, tmp_path):
             fetcher.fetch(url)
     css = (settings.BASE_DIR / "static" / "css" / "pdf.css").as_uri()
     assert b"@page" in fetcher.fetch(css).read()
+
+
+# --- the recap as a manager reads it: titles, rows continued on the next page, footer -------
+
+HYPHENS = ("-", "\u2010", "\u00ad")
+
+
+def title_column_lines(content: bytes, tmp_path) -> list[str]:
+    """The lines of the recap's Titre column, page after page, as pdftotext places its words:
+    those left of the 'Descriptif' header, below it."""
+    path = tmp_path / "recap.pdf"
+    path.write_bytes(content)
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    lines = []
+    for page in re.findall(r"<page .*?</page>", xhtml, re.S):
+        words = [
+            (float(y), float(x0), float(x1), html.unescape(text))
+            for x0, y, x1, text in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
+                page,
+            )
+        ]
+        header = next((w for w in words if w[3] == "Descriptif"), None)
+        if header is None:  # the subtotals' and financing plan's pages
+            continue
+        rows = {}
+        for y, x0, x1, text in words:
+            if y > header[0] + 1 and x1 < header[1]:
+                rows.setdefault(round(y), []).append((x0, text))
+        lines += [" ".join(t for _x, t in sorted(rows[y])) for y in sorted(rows)]
+    return lines
+
+
+def fits(title: str, lines: list[str]) -> bool:
+    """Whether `lines` spell `title` with every break at a space or after a hyphen: a line
+    ending without a hyphen must end a word of the title."""
+    position = 0
+    for line in lines:
+        if title.startswith(line, position):
+            position += len(line)  # a line ending with the title's own hyphen, or a word
+        elif line.endswith(HYPHENS) and title.startswith(line[:-1], position):
+            position += len(line) - 1  # cut by hyphenation: the word goes on, no space
+            continue
+        else:
+            return False
+        if position == len(title):
+            return True
+        if line.endswith(HYPHENS) and title[position - 1] in HYPHENS:
+            continue
+        if title[position] != " ":
+            return False  # cut in the middle of a word without a hyphen
+        position += 1
+    return False
+
+
+@needs_poppler
+def test_no_title_of_the_seed_breaks_in_the_middle_of_a_word_without_a_hyphen(
+    recap, client, tmp_path
+):
+    lines = title_column_lines(recap_pdf(client), tmp_path)
+    titles = [" ".join(t.split()) for t in FicheAction.objects.values_list("titre", flat=True)]
+    assert len(titles) == 29
+    for title in titles:
+        assert any(fits(title, lines[i:]) for i in range(len(lines))), (title, lines)
+    # The title that used to print "socioprofessionnell" / "e": now cut by French hyphenation.
+    assert any(line.endswith(("sociopro\u2010", "sociopro-")) for line in lines), lines
+
+
+def test_the_title_check_sees_a_word_cut_without_hyphen():
+    assert fits("Guidance socioprofessionnelle", ["Guidance", "socioprofessionnell", "e"]) is False
+    assert fits("Guidance socioprofessionnelle", ["Guidance sociopro\u2010", "fessionnelle"])
+    assert fits(
+        "Un observatoire de l’ESS en Sambre-Avesnois",
+        ["Un observatoire de", "l’ESS en Sambre-", "Avesnois"],
+    )
+
+
+def continued_rows(content_html: str) -> dict[int, str]:
+    """{page number: title} of the rows WeasyPrint lays out across a page break: the first
+    row of a page whose element the previous page already showed."""
+    document = pdf_module.html_document(content_html).render()
+    continued, previous = {}, set()
+    for number, page in enumerate(document.pages, 1):
+        # A fiche's row: its title cell carries the "(suite)" heading (not the header's row).
+        rows = [
+            box
+            for box in page._page_box.descendants()
+            if box.element_tag == "tr"
+            and box.element.find("td") is not None
+            and box.element.find("td").get("data-suite")
+        ]
+        if rows and rows[0].element in previous:
+            continued[number] = rows[0].element.find("td").get("data-suite")
+        previous = {box.element for box in rows}
+    return continued
+
+
+@needs_poppler
+def test_a_row_continued_on_the_next_page_repeats_its_title_marked_suite(recap, tmp_path):
+    queryset = FicheAction.objects.published().for_listing()
+    html_text = render_to_string("pdf/recap.html", pdf_module.recap_context(queryset))
+    continued = continued_rows(html_text)
+    assert continued, "the seed has a row taller than a page (Le PADESS en Sambre-Avesnois)"
+    assert continued[2] == "Le PADESS en Sambre-Avesnois (suite)"
+    path = tmp_path / "recap.pdf"
+    path.write_bytes(build_recap_pdf(queryset))
+    pages = len(pypdf.PdfReader(path).pages)
+    for number in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(number), "-l", str(number), str(path), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if number in continued:
+            # At the top of the page, right above the repeated table header.
+            assert lines[0] == continued[number], (number, lines[:2])
+            assert lines[1].startswith("Titre"), (number, lines[:2])
+        else:
+            assert "(suite)" not in text, number
+
+
+def test_the_footer_is_the_contracts_text_and_absent_once_emptied(client):
+    contrat = sample_fiches()["contrat"]
+    contrat.pied_de_page = (
+        "Le Pôle de développement de l’ESS est soutenu par le Département du Nord."
+    )
+    contrat.save()
+    reader = pypdf.PdfReader(io.BytesIO(recap_pdf(client)))
+    for page in reader.pages:
+        assert squeeze("est soutenu par le Département du Nord.") in squeeze(page.extract_text())
+
+    contrat.pied_de_page = ""
+    contrat.save()
+    content = recap_pdf(client)
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    for number, page in enumerate(reader.pages, 1):
+        text = page.extract_text()
+        assert "soutenu" not in text
+        assert f"page {number} / {len(reader.pages)}" in text  # the page numbers stay
+    # The contract's name once, in the header: not as a stand-in footer.
+    assert squeeze(pdf_text(content)).count(squeeze(contrat.nom)) == 1

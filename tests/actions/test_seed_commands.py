@@ -78,6 +78,15 @@ def test_seed_recap_force_reloads_in_place():
     assert counts() == loaded
 
 
+def test_seed_recap_force_keeps_the_footer_the_staff_completed():
+    run("seed_recap")
+    completed = "Le Pôle de développement de l’ESS est soutenu par le Département du Nord."
+    Contrat.objects.update(pied_de_page=completed)
+    run("seed_recap", "--force")
+    assert Contrat.objects.get().pied_de_page == completed
+    assert Contrat.history.latest("history_id").pied_de_page == completed
+
+
 def test_seed_recap_leaves_a_database_with_other_fiches_alone(recap):
     FicheAction.objects.exclude(ordre=1).delete()
     assert "rien n'est rechargé" in run("seed_recap")
