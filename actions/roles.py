@@ -29,6 +29,8 @@ CONTENT_MODELS = {
     ],
     "structures": ["structure", "contact"],
     "enjeux": ["contrat", "enjeu", "orientation"],
+    # Named here as strings (actions never imports comites): one table of the roles.
+    "comites": ["instantane", "avenant", "avenantfiche"],
 }
 # A fiche's own rows: edited in its form by whoever may edit the fiche.
 FICHE_ROWS = [
@@ -47,6 +49,7 @@ EDITABLE = {
     "actions": ["ficheaction", *FICHE_ROWS],
     "structures": ["structure", "contact"],
     "enjeux": ["contrat", "enjeu", "orientation"],
+    "comites": ["avenant", "avenantfiche"],
 }
 
 
@@ -68,6 +71,8 @@ ROLES: dict[str, list[str] | str] = {
         ),
         "actions.publish_ficheaction",
         "actions.change_any_ficheaction",
+        # Arrests a committee's snapshot; nobody changes or deletes one (comites/models.py).
+        "comites.add_instantane",
     ],
     # Edits the fiches its structures carry (the scope is enforced in actions/permissions.py);
     # creates, publishes and deletes no fiche.

@@ -14,6 +14,7 @@ Disallow: /admin/
 Disallow: /actions/export/
 Disallow: /actions/*/fiche.pdf
 Disallow: /financements/export/
+Disallow: /comites/*/ecarts.pdf
 """
 
 
@@ -38,5 +39,6 @@ urlpatterns = [
     path("actions/", include("actions.urls")),
     path("structures/", include((structures_urlpatterns, "structures"))),
     path("financements/", include((financements_urlpatterns, "financements"))),
+    path("comites/", include("comites.urls")),
     path("", include((enjeux_urlpatterns, "enjeux"))),
 ]

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("actions", "contrat", "enjeux", "structures")
+PACKAGES = ("actions", "comites", "contrat", "enjeux", "structures")
 MAX_LINES = 600
 
 
@@ -76,16 +76,25 @@ def test_no_import_cycle_between_the_projects_modules(graph):
     assert cycles == []
 
 
-@pytest.mark.parametrize("app", ["enjeux", "structures"])
-def test_the_referential_apps_never_import_actions(graph, app):
-    wrong = {
+def wrong_arrows(graph, app, forbidden) -> set[str]:
+    return {
         f"{module} → {target}"
         for module, targets in graph.items()
         if module.split(".")[0] == app
         for target in targets
-        if target.split(".")[0] == "actions"
+        if target.split(".")[0] in forbidden
     }
-    assert wrong == set()
+
+
+@pytest.mark.parametrize("app", ["enjeux", "structures"])
+def test_the_referential_apps_never_import_actions(graph, app):
+    assert wrong_arrows(graph, app, {"actions", "comites"}) == set()
+
+
+@pytest.mark.parametrize("app", ["actions", "contrat"])
+def test_nothing_below_the_committees_imports_them(graph, app):
+    """comites reads actions, structures and enjeux; none of them (nor contrat/) reads it."""
+    assert wrong_arrows(graph, app, {"comites"}) == set()
 
 
 def test_no_app_file_over_600_lines():

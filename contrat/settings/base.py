@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "enjeux",
     "structures",
     "actions",
+    "comites",
 ]
 
 MIDDLEWARE = [

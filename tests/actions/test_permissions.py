@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from actions.models import Etat, FicheAction, Role
 from actions.roles import ADMINISTRATEUR, CONTRIBUTEUR, LECTEUR, REDACTEUR, ROLES, roles_ensure
+from comites.models import Avenant, Instantane
+from comites.services import instantane_arreter
 from structures.models import Structure
 from tests.factories import (
     ContactFactory,
@@ -104,6 +106,39 @@ def changes_row(client, row) -> bool:
     return row.note == "Note modifiée"
 
 
+def changes_snapshot(client, instantane) -> bool:
+    url = reverse("admin:comites_instantane_change", args=[instantane.pk])
+    client.post(url, {"nom": "Renommé", "date": "2020-01-01"})
+    return Instantane.objects.filter(nom="Renommé").exists()
+
+
+def avenant_form(url, **values) -> dict:
+    data = superuser_form(url)
+    data.update(values)
+    return data
+
+
+def adds_avenant(client, world) -> bool:
+    url = reverse("admin:comites_avenant_add")
+    data = avenant_form(url, numero="7", date="2026-09-01", resume="Ajoute une fiche.")
+    data["contrat"] = str(world["propre"].contrat_id)
+    data["lignes-0-fiche"] = str(world["autre"].pk)
+    data["lignes-0-role"] = "ajoutee"
+    client.post(url, data)
+    avenant = Avenant.objects.filter(numero=7).first()
+    return avenant is not None and avenant.fiches.filter(pk=world["autre"].pk).exists()
+
+
+def changes_avenant(client, world) -> bool:
+    avenant = Avenant.objects.create(
+        contrat=world["propre"].contrat, numero=3, date="2026-03-01", resume="Avant"
+    )
+    url = reverse("admin:comites_avenant_change", args=[avenant.pk])
+    client.post(url, avenant_form(url, resume="Après"))
+    avenant.refresh_from_db()
+    return avenant.resume == "Après"
+
+
 # Each action does what a user would, and says whether it happened.
 ACTIONS = {
     "liste_brouillon": lambda c, w: w["brouillon"].titre in listing(c),
@@ -166,6 +201,16 @@ ACTIONS = {
         c.get(reverse("admin:actions_lignefinancement_import")).status_code == 200
     ),
     "gerer_utilisateurs": lambda c, w: c.get(reverse("admin:auth_user_add")).status_code == 200,
+    # Committees (comites/): anyone reads them; editors arrest a snapshot and write the
+    # amendments; nobody changes a snapshot once arrested.
+    "voir_comites": lambda c, w: shows(c, reverse("comites:timeline"), "Comités et avenants"),
+    "arreter_recap": lambda c, w: (
+        c.post(reverse("admin:comites_instantane_add"), {"nom": "Comité", "date": "2026-06-30"})
+        and Instantane.objects.filter(nom="Comité").exists()
+    ),
+    "modifier_instantane": lambda c, w: changes_snapshot(c, instantane_arreter(nom="Comité")),
+    "ajouter_avenant": lambda c, w: adds_avenant(c, w),
+    "modifier_avenant": lambda c, w: changes_avenant(c, w),
 }
 
 ROLES_TESTED = ["anonyme", "contributeur", "lecteur", "redacteur", "administrateur"]
@@ -196,6 +241,11 @@ MATRIX = {
     # A file may name any fiche: editors only, a contributor included in none.
     "importer_financements": [False, False, False, True, True],
     "gerer_utilisateurs": [False, False, False, False, True],
+    "voir_comites": [True, True, True, True, True],
+    "arreter_recap": [False, False, False, True, True],
+    "modifier_instantane": [False, False, False, False, False],
+    "ajouter_avenant": [False, False, False, True, True],
+    "modifier_avenant": [False, False, False, True, True],
 }
 
 

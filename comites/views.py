@@ -1,0 +1,207 @@
+"""The committees' public pages (/comites/): the timeline of snapshots and amendments, a
+snapshot's frozen recap and files, and what changed since (or between two snapshots).
+
+Every figure of a snapshot comes from its JSON: a constant number of queries whatever the
+number of fiches; today's side of a comparison is read in one chunk (comites/snapshot.py)."""
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.generic import TemplateView
+
+from actions.pdf import render_pdf
+from actions.views.fiches import pdf_csp_exempt
+from contrat.current import current_contrat
+from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
+
+from .ecarts import compare
+from .models import Avenant, AvenantFiche, Instantane
+from .services import published_fiches
+from .snapshot import Frozen, snapshot_data
+
+UNKNOWN = "Aucun instantané ne porte ce nom : il n'a peut-être jamais été arrêté."
+
+
+def avenants_of(contrat):
+    """The contract's amendments, newest first, with their fiches (two queries)."""
+    lignes = AvenantFiche.objects.select_related("fiche").only(
+        "avenant_id", "role", "fiche__titre", "fiche__slug"
+    )
+    return Avenant.objects.filter(contrat=contrat).prefetch_related(
+        Prefetch("lignes", queryset=lignes)
+    )
+
+
+def snapshot_or_404(slug: str) -> Instantane:
+    instantane = Instantane.objects.for_page().filter(slug=slug).first()
+    if instantane is None:
+        raise Http404(UNKNOWN)
+    return instantane
+
+
+class TimelineView(TemplateView):
+    template_name = "comites/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        contrat = current_contrat()
+        instantanes = list(Instantane.objects.listed().filter(contrat=contrat))
+        avenants = list(avenants_of(contrat))
+        timeline = [("instantane", i.date, i.arrete_le.date(), i) for i in instantanes]
+        timeline += [("avenant", a.date, a.date, a) for a in avenants]
+        # Newest first; on the same day, the amendment before the committee that saw it.
+        timeline.sort(key=lambda entry: (entry[1], entry[2], entry[0] == "instantane"))
+        timeline.reverse()
+        return super().get_context_data(
+            contrat=contrat,
+            timeline=[(kind, obj) for kind, _date, _second, obj in timeline],
+            nombre_instantanes=len(instantanes),
+            nombre_avenants=len(avenants),
+            **kwargs,
+        )
+
+
+class InstantaneDetailView(TemplateView):
+    template_name = "comites/instantane_detail.html"
+
+    def get_context_data(self, **kwargs):
+        instantane = snapshot_or_404(self.kwargs["slug"])
+        frozen = Frozen(instantane.donnees)
+        autres = Instantane.objects.listed().exclude(pk=instantane.pk).only("nom", "slug", "date")
+        return super().get_context_data(
+            contrat=current_contrat(),
+            instantane=instantane,
+            frozen=frozen,
+            total=frozen.total,
+            subtotals=frozen.subtotals,
+            tables=frozen.matrix.tables,
+            autres=list(autres),
+            **kwargs,
+        )
+
+
+class RecapFileView(View):
+    """A snapshot's recap PDF or XLSX, the bytes stored when it was arrested."""
+
+    field = ""
+    content_type = ""
+    extension = ""
+    disposition = "attachment"
+
+    def get(self, request, slug):
+        row = Instantane.objects.filter(slug=slug).values_list(self.field, "date").first()
+        if row is None:
+            raise Http404(UNKNOWN)
+        content, date = row
+        return self.respond(bytes(content), f"recap-{slug}-{date.isoformat()}.{self.extension}")
+
+    def respond(self, content, file_name):
+        response = HttpResponse(content, content_type=self.content_type)
+        response["Content-Disposition"] = f'{self.disposition}; filename="{file_name}"'
+        # Frozen for good: any cache may keep it.
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+class RecapPdfView(RecapFileView):
+    field = "recap_pdf"
+    content_type = "application/pdf"
+    extension = "pdf"
+    disposition = "inline"
+
+    @pdf_csp_exempt
+    def respond(self, content, file_name):
+        return super().respond(content, file_name)
+
+
+class RecapXlsxView(RecapFileView):
+    field = "recap_xlsx"
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    extension = "xlsx"
+
+
+def ecarts_context(request, slug) -> tuple[dict, int]:
+    """The comparison's context and status: the snapshot with today, or with `?avec=`'s
+    snapshot (the older of the two is "avant"); an unknown `avec` is said on the page (404)."""
+    instantane = snapshot_or_404(slug)
+    contrat = current_contrat()
+    context = {"contrat": contrat, "instantane": instantane}
+    avec = request.GET.get("avec", "").strip()
+    base = {
+        "label": instantane.nom,
+        "date": instantane.date,
+        "url": instantane.get_absolute_url(),
+    }
+    if avec and avec != slug:
+        other = Instantane.objects.for_page().filter(slug=avec).first()
+        if other is None:
+            context["avec_inconnu"] = avec
+            context["autres"] = list(
+                Instantane.objects.listed().exclude(pk=instantane.pk).only("nom", "slug", "date")
+            )
+            return context, 404
+        sides = [
+            (Frozen(instantane.donnees), base, instantane),
+            (
+                Frozen(other.donnees),
+                {"label": other.nom, "date": other.date, "url": other.get_absolute_url()},
+                other,
+            ),
+        ]
+        sides.sort(key=lambda side: (side[2].date, side[2].arrete_le))
+        context["avec"] = other
+    else:
+        today = {"label": "Aujourd'hui", "date": timezone.localdate(), "url": ""}
+        sides = [
+            (Frozen(instantane.donnees), base, instantane),
+            (Frozen(snapshot_data(published_fiches(contrat))), today, None),
+        ]
+    (avant, avant_side, _a), (apres, apres_side, _b) = sides
+    ecarts = compare(avant, apres, avant_side=avant_side, apres_side=apres_side)
+    context["ecarts"] = ecarts
+    between = avenants_of(contrat).filter(date__gt=avant_side["date"], date__lte=apres_side["date"])
+    context["avenants"] = list(between)
+    return context, 200
+
+
+class EcartsView(View):
+    def get(self, request, slug):
+        context, status = ecarts_context(request, slug)
+        return render(request, "comites/ecarts.html", context, status=status)
+
+
+@method_decorator(throttled, name="get")
+class EcartsPdfView(View):
+    """The comparison as a PDF, built once per comparison and data version (the amendments'
+    last change is part of the key: they are not in the data version)."""
+
+    def get(self, request, slug):
+        context, status = ecarts_context(request, slug)
+        if status != 200:
+            return render(request, "comites/ecarts.html", context, status=status)
+        stamp = Avenant.history.order_by("-history_id").values_list("history_id", flat=True)[:1]
+        params = [
+            ("de", slug),
+            ("avec", context.get("avec").slug if context.get("avec") else ""),
+            ("avenants", str(next(iter(stamp), 0))),
+            ("jour", timezone.localdate().isoformat()),
+        ]
+        context["generated"] = timezone.localtime()
+        try:
+            content = cached_render(
+                download_key("ecarts-pdf", params, audience="public"),
+                lambda: render_pdf("pdf/ecarts.html", context),
+            )
+        except RenderBusy:
+            return busy_response()
+        other = context.get("avec")
+        name = f"ecarts-{slug}-" + (other.slug if other else timezone.localdate().isoformat())
+        return self.respond(content, f"{name}.pdf")
+
+    @pdf_csp_exempt
+    def respond(self, content, file_name):
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{file_name}"'
+        return response
