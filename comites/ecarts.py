@@ -72,6 +72,17 @@ def financed(fiche: dict) -> dict[int, tuple[str, Amounts]]:
     return found
 
 
+def indicator_text(indicateur: dict | None) -> str:
+    if indicateur is None:
+        return "aucun"
+    last = indicateur["derniere"]
+    if last is None:
+        return "pas encore mesuré"
+    unite = f" {indicateur['unite']}" if indicateur["unite"] else ""
+    cible = " (cible atteinte)" if indicateur["atteint"] else ""
+    return f"{Decimal(last[0]).normalize():f}{unite} en {last[1]}{cible}"
+
+
 def fiche_changes(old: dict, new: dict) -> list[Change]:
     changes = []
     if old["titre"] != new["titre"]:
@@ -97,6 +108,15 @@ def fiche_changes(old: dict, new: dict) -> list[Change]:
                         "aucun" if b is None else format_euros(b),
                     )
                 )
+    # Snapshots arrested before the indicators existed have none: nothing to compare then.
+    if "indicateurs" in old:
+        before = {i["pk"]: i for i in old["indicateurs"]}
+        after = {i["pk"]: i for i in new.get("indicateurs", [])}
+        for pk in [*before, *(pk for pk in after if pk not in before)]:
+            a, b = indicator_text(before.get(pk)), indicator_text(after.get(pk))
+            if a != b:
+                name = (after.get(pk) or before[pk])["nom"]
+                changes.append(Change(f"Indicateur « {name} » (dernière valeur)", a, b))
     return changes
 
 

@@ -8,7 +8,10 @@ Schema (version 1), every amount a string of euros with cents ("12000.00") or nu
                  "enjeux": ["Enjeu 1 : …"], "orientations": ["1.2 …"],
                  "porteurs": ["…"], "budget_total",
                  "financements": [{"financeur", "financeur_pk", "annee", "nature",
-                                   "prevu", "accorde", "verse"}]}],      # in recap order
+                                   "prevu", "accorde", "verse"}],
+                 "indicateurs": [{"pk", "nom", "unite", "reference": [valeur, annee],
+                                  "cible": [valeur, annee], "derniere": [valeur, annee] | null,
+                                  "atteint"}]}],                        # in recap order
      "totaux": {"nombre", "budget", "sans_budget"},
      "par_enjeu": [{"libelle", "nombre", "budget", "sans_budget"}],   # RecapBilans.subtotals
      "financeurs": {"annees": [2026, …],
@@ -25,6 +28,7 @@ from actions.budget import Bilan
 from actions.choices import Role, Statut
 from actions.plan import MEASURE_KEYS, Amounts, Matrix, financing_matrix, lines_of
 from actions.recap import RecapBilans, fiche_data, recap_row
+from actions.suivi import Indicateur, ValeurIndicateur
 from structures.models import Structure
 
 SCHEMA = 1
@@ -51,6 +55,32 @@ def _amounts_json(amounts: Amounts) -> dict:
     return {key: money(amounts.of(key)) for key in MEASURE_KEYS}
 
 
+def indicator_data(fiches) -> dict[int, list[dict]]:
+    """{fiche pk: its indicators with their latest value}, in two queries."""
+    ids = fiches.order_by().values("pk")
+    latest: dict[int, tuple[Decimal, int]] = {}
+    values = ValeurIndicateur.objects.filter(indicateur__fiche__in=ids).order_by(
+        "indicateur", "annee"
+    )
+    for indicateur_id, annee, valeur in values.values_list("indicateur", "annee", "valeur"):
+        latest[indicateur_id] = (valeur, annee)  # the last year read wins
+    found: dict[int, list[dict]] = {}
+    for indicateur in Indicateur.objects.filter(fiche__in=ids).order_by("fiche", "ordre", "pk"):
+        last = latest.get(indicateur.pk)
+        found.setdefault(indicateur.fiche_id, []).append(
+            {
+                "pk": indicateur.pk,
+                "nom": indicateur.nom,
+                "unite": indicateur.unite,
+                "reference": [str(indicateur.valeur_reference), indicateur.annee_reference],
+                "cible": [str(indicateur.valeur_cible), indicateur.annee_cible],
+                "derniere": None if last is None else [str(last[0]), last[1]],
+                "atteint": indicateur.atteint(last[0] if last else None),
+            }
+        )
+    return found
+
+
 def snapshot_data(fiches, *, chunk_size: int = ONE_CHUNK) -> dict:
     """The JSON of the recap of `fiches` (a FicheActionQuerySet in recap order)."""
     extra = {pk: (slug, statut) for pk, slug, statut in fiches.values_list("pk", "slug", "statut")}
@@ -71,6 +101,7 @@ def snapshot_data(fiches, *, chunk_size: int = ONE_CHUNK) -> dict:
                 "verse": money(verse),
             }
         )
+    indicateurs = indicator_data(fiches)
     bilans = RecapBilans()
     rows = []
     for data in fiche_data(fiches, chunk_size=chunk_size):
@@ -89,6 +120,7 @@ def snapshot_data(fiches, *, chunk_size: int = ONE_CHUNK) -> dict:
                 "porteurs": [p.structure.nom for p in row.participations if p.role in PORTEURS],
                 "budget_total": money(row.budget_total),
                 "financements": financements.get(row.pk, []),
+                "indicateurs": indicateurs.get(row.pk, []),
             }
         )
     matrix = financing_matrix(fiches)

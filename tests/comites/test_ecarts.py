@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Etat, LigneBudget, Statut
+from actions.suivi import Indicateur, ValeurIndicateur
 from comites.models import Avenant, AvenantFiche
 from comites.services import instantane_arreter
 from tests.conftest import page_text
@@ -153,4 +154,29 @@ def test_the_pages_queries_do_not_grow_with_the_fiches(client, url_name, contrat
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 12
+    assert counts[1] <= 14
+
+
+def test_an_indicator_s_latest_value_is_frozen_and_compared(world, client):
+    indicateur = Indicateur.objects.create(
+        fiche=world["padess"],
+        nom="Emplois créés",
+        unite="emplois",
+        valeur_reference=Decimal(0),
+        annee_reference=2024,
+        valeur_cible=Decimal(20),
+        annee_cible=2027,
+    )
+    ValeurIndicateur.objects.create(indicateur=indicateur, annee=2025, valeur=Decimal(10))
+    comite = instantane_arreter(nom="Comité 2026", date=datetime.date(2026, 6, 30))
+    ValeurIndicateur.objects.create(indicateur=indicateur, annee=2026, valeur=Decimal(25))
+
+    frozen = next(f for f in comite.donnees["fiches"] if f["titre"] == "Le PADESS")
+    page = page_words(client.get(reverse("comites:ecarts", args=[comite.slug])))
+
+    assert frozen["indicateurs"][0]["derniere"] == ["10.00", 2025]
+    assert frozen["indicateurs"][0]["atteint"] is False
+    assert (
+        "Indicateur « Emplois créés » (dernière valeur) 10 emplois en 2025 "
+        "25 emplois en 2026 (cible atteinte)"
+    ) in page
