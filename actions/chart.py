@@ -1,11 +1,12 @@
 """The financing plan's chart, drawn on the server as SVG (no JavaScript): one bar per year,
-stacked by financer; templates/financements/_chart.html renders this geometry."""
+stacked by financer (templates/financements/_chart.html), and an indicator's values year by year
+(templates/actions/_suivi.html)."""
 
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from contrat.formats import format_euros
+from contrat.formats import format_euros, format_number
 
 from .plan import Matrix
 
@@ -117,3 +118,116 @@ def stacked_chart(matrix: Matrix, key: str = "prevu") -> Chart:
         f"{bar.year} : {format_euros(bar.total)}" for bar in bars
     )
     return Chart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, baseline, ticks, bars, series, summary + ".")
+
+
+# --- An indicator: its values year by year, from the baseline towards the target ------------
+
+LINE_WIDTH, LINE_HEIGHT = 480, 220
+LINE_LEFT, LINE_RIGHT, LINE_TOP, LINE_BOTTOM = 72, 26, 14, 30
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    title: str
+    reference: bool = False  # the baseline, drawn apart from the measured values
+
+
+@dataclass
+class LineChart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    baseline: float
+    ticks: list[tuple[float, str]]
+    years: list[tuple[float, int]]
+    points: list[Point]
+    line: str  # the polyline's points, "x,y x,y"
+    target_y: float
+    target_label: str
+    summary: str
+
+
+def indicator_chart(indicateur) -> LineChart:
+    """The baseline, then each measured value, joined by a line; the target as a dashed rule.
+    The years run from the baseline's to the target's (or the last measured, if later)."""
+    unit = indicateur.unite
+    valeurs = sorted(indicateur.valeurs.all(), key=lambda v: v.annee)
+    years = [indicateur.annee_reference, *(v.annee for v in valeurs)]
+    first, last = min(years), max([*years, indicateur.annee_cible])
+    amounts = [indicateur.valeur_reference, indicateur.valeur_cible, *(v.valeur for v in valeurs)]
+    low = min([Decimal(0), *amounts])
+    high = max(amounts)
+    plot_height = LINE_HEIGHT - LINE_TOP - LINE_BOTTOM
+    baseline = LINE_TOP + plot_height
+    span = high - low
+    step = nice_step(span) if span else Decimal(1)
+    bottom = step * math.floor(low / step)
+    top = step * math.ceil(high / step)
+    if top == bottom:
+        top = bottom + step
+    scale = plot_height / float(top - bottom)
+
+    def y_of(value) -> float:
+        return round(baseline - float(value - bottom) * scale, 1)
+
+    ticks = [
+        (y_of(bottom + step * n), format_number(bottom + step * n))
+        for n in range(int((top - bottom) / step) + 1)
+    ]
+    plot_width = LINE_WIDTH - LINE_LEFT - LINE_RIGHT
+    slot = plot_width / max(last - first, 1)
+
+    def x_of(year: int) -> float:
+        if last == first:
+            return round(LINE_LEFT + plot_width / 2, 1)
+        return round(LINE_LEFT + (year - first) * slot, 1)
+
+    # At most about eight year labels: every other (or third...) year on a long span.
+    every = max(1, math.ceil((last - first + 1) / 8))
+    year_labels = [(x_of(year), year) for year in range(first, last + 1, every)]
+    measured_years = {v.annee for v in valeurs}
+    points = []
+    if indicateur.annee_reference not in measured_years:
+        points.append(
+            Point(
+                x_of(indicateur.annee_reference),
+                y_of(indicateur.valeur_reference),
+                f"Référence {indicateur.annee_reference} : "
+                f"{format_number(indicateur.valeur_reference, unit)}",
+                reference=True,
+            )
+        )
+    points += [
+        Point(x_of(v.annee), y_of(v.valeur), f"{v.annee} : {format_number(v.valeur, unit)}")
+        for v in valeurs
+    ]
+    points.sort(key=lambda point: point.x)
+    target = format_number(indicateur.valeur_cible, unit)
+    summary = (
+        f"Référence {indicateur.annee_reference} : "
+        f"{format_number(indicateur.valeur_reference, unit)} ; cible "
+        f"{indicateur.annee_cible} : {target}"
+    )
+    if valeurs:
+        summary += " ; mesuré : " + " ; ".join(
+            f"{v.annee} : {format_number(v.valeur, unit)}" for v in valeurs
+        )
+    else:
+        summary += " ; aucune valeur mesurée"
+    return LineChart(
+        LINE_WIDTH,
+        LINE_HEIGHT,
+        LINE_LEFT,
+        LINE_WIDTH - LINE_RIGHT,
+        baseline,
+        ticks,
+        year_labels,
+        points,
+        " ".join(f"{p.x},{p.y}" for p in points),
+        y_of(indicateur.valeur_cible),
+        f"Cible {indicateur.annee_cible} : {target}",
+        summary + ".",
+    )

@@ -14,7 +14,17 @@ from enjeux.models import Contrat, Enjeu, Orientation
 from structures.models import Contact, Structure
 
 from .factories import DemoFicheActionFactory, DemoStructureFactory, draw_structure_identities
-from .models import FicheAction, LigneBudget, LigneFinancement, Participation, SousAction
+from .models import (
+    Etape,
+    FicheAction,
+    Indicateur,
+    LigneBudget,
+    LigneFinancement,
+    Participation,
+    PointAvancement,
+    SousAction,
+    ValeurIndicateur,
+)
 
 BATCH_SIZE = 2000  # rows per INSERT, and fiches built between two writes (flat memory)
 # The demo contract's years, when it has none yet (the recap's source gives none).
@@ -32,6 +42,10 @@ class DemoSummary:
     lignes_budget: int = 0
     sous_actions: int = 0
     lignes_financement: int = 0
+    points_avancement: int = 0
+    indicateurs: int = 0
+    valeurs_indicateurs: int = 0
+    etapes: int = 0
     premier_ordre: int = 0
     slugs: list[str] = field(default_factory=list, repr=False)
 
@@ -116,6 +130,7 @@ def _write(fiches: list[FicheAction], summary: DemoSummary) -> None:
     Orientations, Enjeux = FicheAction.orientations.through, FicheAction.enjeux.through
     orientation_links, enjeu_links = [], []
     participations, lignes, roots, children, financements = [], [], [], [], []
+    points, indicateurs, etapes = [], [], []
     for fiche in fiches:
         rows = fiche.rows
         orientation_links += [
@@ -134,6 +149,14 @@ def _write(fiches: list[FicheAction], summary: DemoSummary) -> None:
         for row in rows["lignes_financement"]:
             row.fiche_id = fiche.pk
             financements.append(row)
+        for name, found in (
+            ("points_avancement", points),
+            ("indicateurs", indicateurs),
+            ("etapes", etapes),
+        ):
+            for row in rows.get(name, ()):
+                row.fiche_id = fiche.pk
+                found.append(row)
     Orientations.objects.bulk_create(orientation_links, batch_size=BATCH_SIZE)
     Enjeux.objects.bulk_create(enjeu_links, batch_size=BATCH_SIZE)
     Participation.objects.bulk_create(participations, batch_size=BATCH_SIZE)
@@ -141,11 +164,24 @@ def _write(fiches: list[FicheAction], summary: DemoSummary) -> None:
     SousAction.objects.bulk_create(roots, batch_size=BATCH_SIZE)  # parents first: keys
     SousAction.objects.bulk_create(children, batch_size=BATCH_SIZE)
     LigneFinancement.objects.bulk_create(financements, batch_size=BATCH_SIZE)
+    PointAvancement.objects.bulk_create(points, batch_size=BATCH_SIZE)
+    Indicateur.objects.bulk_create(indicateurs, batch_size=BATCH_SIZE)  # keys for the values
+    valeurs = []
+    for indicateur in indicateurs:
+        for valeur in indicateur.valeurs_tirees:
+            valeur.indicateur_id = indicateur.pk
+            valeurs.append(valeur)
+    ValeurIndicateur.objects.bulk_create(valeurs, batch_size=BATCH_SIZE)
+    Etape.objects.bulk_create(etapes, batch_size=BATCH_SIZE)
     summary.fiches += len(fiches)
     summary.participations += len(participations)
     summary.lignes_budget += len(lignes)
     summary.sous_actions += len(roots) + len(children)
     summary.lignes_financement += len(financements)
+    summary.points_avancement += len(points)
+    summary.indicateurs += len(indicateurs)
+    summary.valeurs_indicateurs += len(valeurs)
+    summary.etapes += len(etapes)
     summary.slugs += [fiche.slug for fiche in fiches]
 
 

@@ -152,3 +152,31 @@ BUDGET_NATURES = ["Fonctionnement", "Investissement", "Ingénierie", "Animation"
 FIRST_NAMES = ["Jeanne", "Amélie", "Hélène", "Zoé", "François", "Jérôme", "Loïc", "Gaëtan"]
 LAST_NAMES = ["Lefèvre", "Dupré", "Mercier", "Leroy", "Caron", "Dufour", "Benoît", "Évrard"]
 FONCTIONS = ["Directrice", "Chargé de mission", "Coordinatrice", "Président", "Animatrice"]
+# A fiche's follow-up: indicators (name, unit, whether the target lies below the baseline),
+# milestones, the words of a progress note.
+INDICATEURS = [
+    ("Personnes accompagnées", "personnes", False),
+    ("Participants aux ateliers", "participants", False),
+    ("Emplois d’insertion créés", "emplois", False),
+    ("Taux de retour à l’emploi", "%", False),
+    ("Déchets évités", "t", False),
+    ("Logements vacants", "logements", True),
+    ("Délai moyen d’attente", "jours", True),
+]
+ETAPES = [
+    "Comité de lancement",
+    "Recrutement de l’équipe",
+    "Premiers ateliers",
+    "Bilan à mi-parcours",
+    "Convention signée avec les partenaires",
+    "Ouverture au public",
+    "Évaluation finale",
+]
+NOTES = [
+    "Le comité de suivi s’est réuni",
+    "Les premiers bénéficiaires sont accueillis",
+    "Le plan de financement est bouclé",
+    "Les partenaires ont validé le calendrier",
+    "Un retard de recrutement décale les ateliers",
+    "Le bilan annuel a été présenté aux élus",
+]

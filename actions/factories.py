@@ -56,6 +56,7 @@ from .models import (
     SousAction,
     Statut,
 )
+from .suivi_factories import draw_etapes, draw_indicateurs, draw_points_avancement, suivi_random
 
 # --------------------------------------------------------------------------- plain factories
 
@@ -495,6 +496,7 @@ class DemoFicheActionFactory(WithRowsFactory):
         choix_structures = factory.List([factory.SubFactory(DemoStructureFactory)])
         choix_annees = ()  # the contract's years, for the financing lines
         financeur_contrat = None
+        suivi_rng = factory.LazyAttribute(lambda o: suivi_random(o.slug))
 
     _rows = (
         "orientations",
@@ -503,6 +505,9 @@ class DemoFicheActionFactory(WithRowsFactory):
         "lignes_budget",
         "sous_actions",
         "lignes_financement",
+        "points_avancement",
+        "indicateurs",
+        "etapes",
     )
 
     contrat = factory.SubFactory(ContratFactory)
@@ -540,6 +545,21 @@ class DemoFicheActionFactory(WithRowsFactory):
             o.participations, o.choix_structures, o.choix_annees, o.financeur_contrat
         )
     )
+    # The follow-up (actions/suivi_factories.py), from a generator of its own.
+    points_avancement = factory.LazyAttribute(
+        lambda o: draw_points_avancement(o.statut, o.choix_annees, o.suivi_rng)
+    )
+    indicateurs = factory.LazyAttribute(lambda o: draw_indicateurs(o.choix_annees, o.suivi_rng))
+    etapes = factory.LazyAttribute(lambda o: draw_etapes(o.statut, o.choix_annees, o.suivi_rng))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        instance = super()._create(model_class, *args, **kwargs)
+        for indicateur in instance.rows["indicateurs"]:  # its values, once it has a key
+            for valeur in indicateur.valeurs_tirees:
+                valeur.indicateur = indicateur
+                valeur.save()
+        return instance
 
 
 class BenchFicheActionFactory(DemoFicheActionFactory):
@@ -567,3 +587,6 @@ class BenchFicheActionFactory(DemoFicheActionFactory):
     budget_texte = ""
     structure_texte = ""
     sous_actions = factory.LazyFunction(list)
+    points_avancement = factory.LazyFunction(list)
+    indicateurs = factory.LazyFunction(list)
+    etapes = factory.LazyFunction(list)

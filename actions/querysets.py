@@ -22,6 +22,7 @@ from structures.models import Structure
 
 from .budget import BUDGET_FIELD, Bilan, bilan_aggregates, ligne_total_expression
 from .choices import Etat, Role
+from .suivi import Indicateur
 
 # After folding, quotes and apostrophes are ASCII: "l’ESS" and "l'ess" both give "l", "ess".
 SEARCH_SEPARATORS = re.compile(r"[\s'\"<>]+")
@@ -305,4 +306,13 @@ class FicheActionQuerySet(models.QuerySet):
             Prefetch("sous_actions", queryset=SousAction.objects.all()),
             "orientations__enjeu",
             "enjeux",
+        )
+
+    def with_suivi(self):
+        """The follow-up a fiche's page shows: its progress notes (newest first), indicators
+        with their yearly values, milestones; four queries."""
+        return self.prefetch_related(
+            "points_avancement",
+            Prefetch("indicateurs", queryset=Indicateur.objects.prefetch_related("valeurs")),
+            "etapes",
         )

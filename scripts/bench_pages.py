@@ -43,6 +43,7 @@ PAGES = [
     ("list_filter", "Liste filtrée (structure, budget ≥ 10 000 €, tri par budget)", True),
     ("list_page", "Liste, dernière page", True),
     ("detail", "Fiche (avec sous-actions)", True),
+    ("detail_suivi", "Fiche avec son suivi (points, indicateurs et leurs valeurs, étapes)", True),
     ("structure", "Structure la plus citée", True),
     ("structures", "Liste des structures `/structures/`", True),
     ("enjeu", "Enjeu le plus cité `/enjeux/<n>/`", True),
@@ -80,6 +81,14 @@ def urls() -> dict[str, str]:
         .order_by("ordre")
         .first()
     )
+    # The fullest follow-up: notes, indicators measured, milestones (its four queries run).
+    suivie = (
+        FicheAction.objects.filter(indicateurs__valeurs__isnull=False)
+        .annotate(n=Count("points_avancement", distinct=True) + Count("etapes", distinct=True))
+        .filter(n__gt=1)
+        .order_by("-n", "ordre")
+        .first()
+    )
     pages = FicheAction.objects.published().count() // 20 + 1
     return {
         "home": "/",
@@ -88,6 +97,7 @@ def urls() -> dict[str, str]:
         "list_filter": f"/actions/?structure={busiest.slug}&budget_min=10000&sort=-budget",
         "list_page": f"/actions/?page={pages}",
         "detail": fiche.get_absolute_url(),
+        "detail_suivi": suivie.get_absolute_url(),
         "structure": busiest.get_absolute_url(),
         "structures": "/structures/",
         "enjeu": enjeu.get_absolute_url(),
@@ -255,8 +265,9 @@ def write_doc(results: dict, sizes: list[int]) -> str:
         + ", ".join(data["database"] for data in results.values())
         + ".",
         "Données : `generate_demo` (graines 100, 1000, 10000), toutes publiées : 100, puis"
-        " 1 000, puis 10 000 fiches, avec structures, rôles, orientations, lignes de budget"
-        " et sous-actions. Chaque page : "
+        " 1 000, puis 10 000 fiches, avec structures, rôles, orientations, lignes de budget,"
+        " sous-actions et suivi (points d'avancement, indicateurs, étapes ; l'accueil et les"
+        " enjeux en font le bilan). Chaque page : "
         f"{WARMUP} requêtes d'échauffement, puis jusqu'à {REPEAT} requêtes chronométrées par"
         " le Client de test de Django (temps serveur : vue, gabarit, requêtes SQL ; ni réseau"
         " ni navigateur), réglages `contrat.settings.test` (DEBUG désactivé). Cellule :"

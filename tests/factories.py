@@ -22,6 +22,12 @@ from actions.factories import (
     UserFactory,
 )
 from actions.models import FicheAction, Periodicite, Role
+from actions.suivi_factories import (
+    EtapeFactory,
+    IndicateurFactory,
+    PointAvancementFactory,
+    ValeurIndicateurFactory,
+)
 
 __all__ = [
     "ContactFactory",
@@ -29,14 +35,18 @@ __all__ = [
     "DemoFicheActionFactory",
     "DemoStructureFactory",
     "EnjeuFactory",
+    "EtapeFactory",
     "FicheActionFactory",
+    "IndicateurFactory",
     "LigneBudgetFactory",
     "LigneFinancementFactory",
     "OrientationFactory",
     "ParticipationFactory",
+    "PointAvancementFactory",
     "SousActionFactory",
     "StructureFactory",
     "UserFactory",
+    "ValeurIndicateurFactory",
     "admin_form_data",
     "make_fiches",
     "staff_user",

@@ -24,6 +24,7 @@ from .financements import LigneFinancementInline
 from .history import FicheHistoryAdminMixin
 from .inlines import LigneBudgetInline, ParticipationInline, SousActionInline, TextareaField
 from .publication import FichePublicationAdminMixin
+from .suivi import EtapeInline, FicheSuiviAdminMixin, IndicateurInline, PointAvancementInline
 
 
 class FicheActionAdminForm(forms.ModelForm):
@@ -62,7 +63,12 @@ def current_version(pk) -> int | None:
 
 
 @admin.register(FicheAction)
-class FicheActionAdmin(FicheHistoryAdminMixin, FichePublicationAdminMixin, TracedSpreadsheetAdmin):
+class FicheActionAdmin(
+    FicheSuiviAdminMixin,
+    FicheHistoryAdminMixin,
+    FichePublicationAdminMixin,
+    TracedSpreadsheetAdmin,
+):
     # Import (preview, then confirm) and export in CSV/XLSX; columns in actions/resources.py.
     resource_classes = [FicheActionResource]
     form = FicheActionAdminForm
@@ -119,7 +125,15 @@ class FicheActionAdmin(FicheHistoryAdminMixin, FichePublicationAdminMixin, Trace
         ),
         ("Suivi", {"fields": ["cree_le", "modifie_le", "version"]}),
     ]
-    inlines = [ParticipationInline, LigneBudgetInline, LigneFinancementInline, SousActionInline]
+    inlines = [
+        ParticipationInline,
+        LigneBudgetInline,
+        LigneFinancementInline,
+        SousActionInline,
+        PointAvancementInline,
+        IndicateurInline,
+        EtapeInline,
+    ]
     formfield_overrides = {models.TextField: {"form_class": TextareaField}}
     list_per_page = 50
 

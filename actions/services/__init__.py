@@ -1,6 +1,7 @@
 """Writes that touch several rows or apps, by capability: the recap loaded and the first
 account (seeding), the publication workflow, concurrent edits (versions), versions written in
-bulk, an earlier version or a deleted fiche restored (history), former addresses (slugs).
+bulk, an earlier version or a deleted fiche restored (history), former addresses (slugs), the statut
+following the progress notes (suivi).
 `from actions import services` reaches them all."""
 
 from .history import (
@@ -18,6 +19,7 @@ from .history import (
 )
 from .seeding import ADMIN_USERNAME, RECAP_FIXTURE, AdminUsernameTaken, admin_ensure, recap_seed
 from .slugs import fiche_slug_changed
+from .suivi import STATUT_REASON, fiche_statut_follow
 from .versions import StaleFicheError, fiche_claim_version, stale_changes, stale_message
 from .workflow import (
     RETRAIT_APRES_MODIFICATION,
@@ -39,6 +41,7 @@ __all__ = [
     "RECAP_FIXTURE",
     "RETRAIT_APRES_MODIFICATION",
     "ROWS_EDITED_REASON",
+    "STATUT_REASON",
     "AdminUsernameTaken",
     "Restauration",
     "VersionRestoration",
@@ -53,6 +56,7 @@ __all__ = [
     "fiche_rows_edited",
     "fiche_send_back",
     "fiche_slug_changed",
+    "fiche_statut_follow",
     "fiche_submit_for_review",
     "fiche_transition",
     "fiche_withdraw_after_edit",

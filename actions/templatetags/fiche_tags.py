@@ -1,4 +1,5 @@
-"""Template filters of the fiche pages: the descriptif's paragraphs, line breaks and bullets."""
+"""Template filters of the fiche pages: the descriptif's paragraphs, line breaks and bullets;
+an indicator's values with their unit."""
 
 import re
 from itertools import groupby
@@ -6,6 +7,8 @@ from itertools import groupby
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+from contrat.formats import format_number
 
 register = template.Library()
 
@@ -29,3 +32,9 @@ def paragraphs(text, autoescape=True):
             else:
                 html.append("<p>" + "<br>".join(escape(line) for line in run) + "</p>")
     return mark_safe("\n".join(html))
+
+
+@register.filter
+def mesure(value, unit=""):
+    """{{ valeur|mesure:indicateur.unite }} -> '1 234,5 ha'."""
+    return format_number(value, unit)

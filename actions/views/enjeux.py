@@ -7,6 +7,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from contrat.pagination import CountedPaginator
 from enjeux.querysets import current_enjeux
 
+from ..avancement import citing_enjeu, citing_orientation, rollups
 from ..bilans import attach_bilans, enjeux_with_bilans, with_bilans
 from .mixins import VisibleFichesMixin
 
@@ -25,8 +26,19 @@ class HomeView(VisibleFichesMixin, TemplateView):
             orientations_sans_enjeu=sans_enjeu,
             total=total,
             nombre_structures=fiches.count_structures(),
+            avancement_rows=enjeux_avancement(fiches, enjeux),
         )
         return context
+
+
+def enjeux_avancement(fiches, enjeux) -> list:
+    """[(label, link, Avancement)]: the whole contract first, then each enjeu (two queries)."""
+    subsets = {"total": None, **{enjeu.pk: citing_enjeu(enjeu.pk) for enjeu in enjeux}}
+    found = rollups(fiches, subsets)
+    rows = [("Toutes les fiches", "", found["total"])]
+    # "Enjeu 7": its title is in the table above, and a phone's narrow column stays readable.
+    rows += [(f"Enjeu {e.numero}", e.get_absolute_url(), found[e.pk]) for e in enjeux]
+    return rows
 
 
 class EnjeuListView(VisibleFichesMixin, ListView):
@@ -88,9 +100,19 @@ class EnjeuDetailView(VisibleFichesMixin, DetailView):
                 sans_orientation.append(fiche)
         for orientation in orientations:
             orientation.fiches_visibles = groups[orientation.pk]
+        # The enjeu's follow-up and each orientation's: two queries.
+        subsets = {"enjeu": citing_enjeu(self.object.pk)}
+        subsets.update((o.pk, citing_orientation(o.pk)) for o in orientations)
+        found = rollups(fiches, subsets)
+        avancement_rows = [("Toutes les fiches de l'enjeu", "", found["enjeu"])]
+        avancement_rows += [
+            (f"{o.code} {o.titre}".strip(), f"#orientation-{o.pk}", found[o.pk])
+            for o in orientations
+        ]
         context.update(
             orientations=orientations,
             fiches_sans_orientation=sans_orientation,
+            avancement_rows=avancement_rows,
             total=total,
             paginator=paginator,
             page_obj=page,

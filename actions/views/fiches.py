@@ -19,6 +19,7 @@ from contrat.current import current_contrat
 from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
 from contrat.pagination import CountedPaginator
 
+from ..chart import indicator_chart
 from ..exports import build_actions_csv, build_actions_json, build_recap_xlsx
 from ..filters import FicheFilter
 from ..models import FicheAction, Role
@@ -84,7 +85,7 @@ class FicheDetailView(VisibleFichesMixin, DetailView):
     context_object_name = "fiche"
 
     def get_queryset(self):
-        return FicheAction.objects.reachable_by(self.request.user).for_detail()
+        return FicheAction.objects.reachable_by(self.request.user).for_detail().with_suivi()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -113,8 +114,30 @@ class FicheDetailView(VisibleFichesMixin, DetailView):
             sous_actions=children.get(None, []),
             contacts=list(contacts.values()),
             plan=fiche_plan(fiche, fiche.budget_total),
+            **suivi_context(fiche, today=timezone.localdate()),
         )
         return context
+
+
+def suivi_context(fiche, *, today) -> dict:
+    """The follow-up a fiche's page shows, from the rows `with_suivi` prefetched: the notes
+    newest first, each indicator with its chart and latest value, the milestones (late ones
+    marked)."""
+    indicateurs = list(fiche.indicateurs.all())
+    for indicateur in indicateurs:
+        valeurs = list(indicateur.valeurs.all())
+        indicateur.derniere = valeurs[-1] if valeurs else None
+        indicateur.est_atteint = indicateur.atteint(valeurs[-1].valeur if valeurs else None)
+        indicateur.chart = indicator_chart(indicateur)
+    etapes = list(fiche.etapes.all())
+    for etape in etapes:
+        etape.est_en_retard = etape.en_retard(today)
+    return {
+        "points_avancement": list(fiche.points_avancement.all()),
+        "indicateurs": indicateurs,
+        "etapes": etapes,
+        "etapes_en_retard": sum(etape.est_en_retard for etape in etapes),
+    }
 
 
 # --- Exports: the list's fiches (same FilterSet, same order) as PDF, XLSX, CSV, JSON ---------

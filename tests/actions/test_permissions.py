@@ -16,11 +16,14 @@ from tests.factories import (
     ContactFactory,
     ContratFactory,
     EnjeuFactory,
+    EtapeFactory,
     FicheActionFactory,
+    IndicateurFactory,
     LigneBudgetFactory,
     LigneFinancementFactory,
     OrientationFactory,
     ParticipationFactory,
+    PointAvancementFactory,
     SousActionFactory,
     StructureFactory,
     UserFactory,
@@ -94,16 +97,28 @@ def shows(client, url, text) -> bool:
     )
 
 
-def changes_row(client, row) -> bool:
-    """A fiche's row changed on its own admin page (its note), read by a superuser first."""
+def changes_row(client, row, field: str = "note") -> bool:
+    """A fiche's row changed on its own admin page (its `field`), read by a superuser first."""
     url = reverse(f"admin:actions_{row._meta.model_name}_change", args=[row.pk])
     reader = Client()
     reader.force_login(UserFactory(username="lecture-de-ligne", is_superuser=True))
     data = admin_form_data(reader.get(url))
-    data["note"] = "Note modifiée"
+    data[field] = "Texte modifié"
     client.post(url, data)
     row.refresh_from_db()
-    return row.note == "Note modifiée"
+    return getattr(row, field) == "Texte modifié"
+
+
+def adds_indicator_value(client, fiche) -> bool:
+    """A yearly value added on the indicator's page (its inline), read by a superuser first."""
+    indicateur = IndicateurFactory(fiche=fiche)
+    url = reverse("admin:actions_indicateur_change", args=[indicateur.pk])
+    reader = Client()
+    reader.force_login(UserFactory(username="lecture-indicateur", is_superuser=True))
+    data = admin_form_data(reader.get(url))
+    data.update({"valeurs-0-annee": "2026", "valeurs-0-valeur": "42"})
+    client.post(url, data)
+    return indicateur.valeurs.filter(annee=2026).exists()
 
 
 def changes_snapshot(client, instantane) -> bool:
@@ -197,6 +212,25 @@ ACTIONS = {
     "modifier_financement_autre": lambda c, w: changes_row(
         c, LigneFinancementFactory(fiche=w["autre"])
     ),
+    # The follow-up's rows (actions/suivi.py), each on its own admin page.
+    "modifier_point_sien": lambda c, w: changes_row(
+        c, PointAvancementFactory(fiche=w["brouillon"]), "commentaire"
+    ),
+    "modifier_point_autre": lambda c, w: changes_row(
+        c, PointAvancementFactory(fiche=w["autre"]), "commentaire"
+    ),
+    "modifier_indicateur_sien": lambda c, w: changes_row(
+        c, IndicateurFactory(fiche=w["brouillon"]), "nom"
+    ),
+    "modifier_indicateur_autre": lambda c, w: changes_row(
+        c, IndicateurFactory(fiche=w["autre"]), "nom"
+    ),
+    "valeur_indicateur_sien": lambda c, w: adds_indicator_value(c, w["brouillon"]),
+    "valeur_indicateur_autre": lambda c, w: adds_indicator_value(c, w["autre"]),
+    "modifier_etape_sienne": lambda c, w: changes_row(
+        c, EtapeFactory(fiche=w["brouillon"]), "titre"
+    ),
+    "modifier_etape_autre": lambda c, w: changes_row(c, EtapeFactory(fiche=w["autre"]), "titre"),
     "importer_financements": lambda c, w: (
         c.get(reverse("admin:actions_lignefinancement_import")).status_code == 200
     ),
@@ -238,6 +272,14 @@ MATRIX = {
     "financements_brouillon_autre": [False, False, True, True, True],
     "modifier_financement_sien": [False, True, False, True, True],
     "modifier_financement_autre": [False, False, False, True, True],
+    "modifier_point_sien": [False, True, False, True, True],
+    "modifier_point_autre": [False, False, False, True, True],
+    "modifier_indicateur_sien": [False, True, False, True, True],
+    "modifier_indicateur_autre": [False, False, False, True, True],
+    "valeur_indicateur_sien": [False, True, False, True, True],
+    "valeur_indicateur_autre": [False, False, False, True, True],
+    "modifier_etape_sienne": [False, True, False, True, True],
+    "modifier_etape_autre": [False, False, False, True, True],
     # A file may name any fiche: editors only, a contributor included in none.
     "importer_financements": [False, False, False, True, True],
     "gerer_utilisateurs": [False, False, False, False, True],

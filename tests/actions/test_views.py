@@ -11,12 +11,16 @@ from actions.roles import REDACTEUR
 from tests.conftest import page_html
 from tests.factories import (
     ContactFactory,
+    EtapeFactory,
     FicheActionFactory,
+    IndicateurFactory,
     LigneBudgetFactory,
     OrientationFactory,
     ParticipationFactory,
+    PointAvancementFactory,
     SousActionFactory,
     StructureFactory,
+    ValeurIndicateurFactory,
     make_fiches,
     staff_user,
 )
@@ -350,9 +354,13 @@ def test_detail_query_budget(client, django_assert_max_num_queries, size):
     fiches = make_fiches(size)
     for fiche in fiches[:3]:
         ContactFactory(structure=fiche.participations.first().structure)
+    PointAvancementFactory(fiche=fiches[0])
+    ValeurIndicateurFactory(indicateur=IndicateurFactory(fiche=fiches[0]))
+    EtapeFactory(fiche=fiches[0])
 
-    # 9, and one for the financing plan's years × financers table (actions/plan.py).
-    with django_assert_max_num_queries(10):
+    # 9, one for the financing plan's years × financers table (actions/plan.py), four for
+    # the follow-up (notes, indicators, their values, milestones: QuerySet.with_suivi).
+    with django_assert_max_num_queries(14):
         response = client.get(fiches[0].get_absolute_url())
     assert response.status_code == 200
 

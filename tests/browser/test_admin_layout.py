@@ -8,7 +8,15 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from actions.models import FicheAction, LigneBudget, LigneFinancement, Role
+from actions.models import (
+    Etape,
+    FicheAction,
+    Indicateur,
+    LigneBudget,
+    LigneFinancement,
+    PointAvancement,
+    Role,
+)
 from actions.roles import CONTRIBUTEUR
 from structures.models import Structure
 from tests.factories import ContactFactory, staff_user
@@ -104,6 +112,26 @@ def padess(site):
         reference_decision="Délibération 2024-512",
         note=LONG_NOTE,
     )
+    # The follow-up's inlines (actions/admin/suivi.py): a long comment, an indicator, a step.
+    PointAvancement.objects.create(
+        fiche=fiche,
+        date=datetime.date(2025, 9, 30),
+        statut="en_cours",
+        avancement=40,
+        commentaire=LONG_NOTE,
+    )
+    Indicateur.objects.create(
+        fiche=fiche,
+        nom="Structures de l'économie sociale et solidaire accompagnées chaque année",
+        unite="structures",
+        valeur_reference=Decimal(12),
+        annee_reference=2024,
+        valeur_cible=Decimal(40),
+        annee_cible=2029,
+    )
+    Etape.objects.create(
+        fiche=fiche, titre="Convention signée avec les partenaires", date_prevue="2025-06-30"
+    )
     return fiche
 
 
@@ -115,6 +143,9 @@ def test_a_fiche_fits_a_laptop_screen_for_an_editor(page, site, padess, screensh
     assert_budget_rows_in_view(page, 2)
     assert_fits(page, "fiche")
     expect(page.locator("#id_lignes_budget-1-note")).to_have_value(LONG_NOTE)
+    expect(page.locator("#id_points_avancement-0-commentaire")).to_have_value(LONG_NOTE)
+    expect(page.locator("#id_indicateurs-0-valeur_cible")).to_be_visible()
+    expect(page.locator("#id_etapes-0-date_realisation")).to_be_visible()
     screenshot(page, "admin-fiche")
 
     page.goto(f"{site}/admin/actions/ficheaction/add/")
@@ -145,11 +176,13 @@ def test_a_fiche_fits_a_laptop_screen_for_its_contributor(page, site, padess, sc
     # Its fields the editors keep are read-only text; deleting a row is theirs too.
     assert_budget_rows_in_view(page, 2, deletable=False)
     assert_fits(page, "fiche du contributeur")
+    expect(page.locator("#id_points_avancement-0-commentaire")).to_be_editable()
     screenshot(page, "admin-fiche-contributeur")
 
 
 def test_axe_finds_no_violation_in_the_stacked_budget_lines(page, site, padess):
-    """Scoped to the budget lines, the layout this file changed. The tables of Django's tabular
+    """Scoped to the stacked inlines (budget lines, progress notes, indicators), the layout
+    this file changed. The tables of Django's tabular
     inlines (participations, sub-actions) have no label per cell, which axe reports, and
     select2 leaves an empty autocomplete without a name (aria-input-field-name): both are
     Django's admin, not ours."""
@@ -161,5 +194,6 @@ def test_axe_finds_no_violation_in_the_stacked_budget_lines(page, site, padess):
         "resultTypes": ["violations"],
         "rules": {"aria-input-field-name": {"enabled": False}},
     }
-    results = Axe().run(page, context="#lignes_budget-group", options=options)
-    assert results.violations_count == 0, results.generate_report()
+    for group in ("#lignes_budget-group", "#points_avancement-group", "#indicateurs-group"):
+        results = Axe().run(page, context=group, options=options)
+        assert results.violations_count == 0, f"{group}\n{results.generate_report()}"

@@ -52,5 +52,7 @@ class Command(BaseCommand):
             f"{time.perf_counter() - started:.1f} s (graine {seed}) : "
             f"{summary.structures} structures, {summary.participations} participations, "
             f"{summary.lignes_budget} lignes de budget, {summary.sous_actions} sous-actions, "
-            f"{summary.lignes_financement} lignes de financement."
+            f"{summary.lignes_financement} lignes de financement, "
+            f"{summary.points_avancement} points d'avancement, {summary.indicateurs} indicateurs "
+            f"({summary.valeurs_indicateurs} valeurs), {summary.etapes} étapes."
         )
