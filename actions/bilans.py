@@ -73,14 +73,19 @@ def orientation_bilans(fiches) -> dict[int, Bilan]:
     return {row["orientations"]: Bilan.from_row(row) for row in rows}
 
 
-def _enjeu_bilans(fiches) -> dict[int, Bilan]:
-    """{enjeu id: bilan of the `fiches` citing it through an orientation or directly}, in one
-    query: the (fiche, enjeu) pairs reached through the fiche's first orientation of that enjeu,
-    UNION ALL those cited directly and through none of its orientations; so each pair counts
-    once, joined to its fiche's budget lines. Both EXISTS sit in the same
-    filter() call as the join they refer to, so that Django reuses that join."""
+def enjeu_pairs(fiches, enjeu_ids=None):
+    """Each (fiche, enjeu) pair once, as two querysets of `fiches` for a UNION ALL: reached
+    through the fiche's first orientation of that enjeu (grouped by "orientations__enjeu"),
+    and cited directly through none of its orientations (grouped by "enjeux"). Only the
+    enjeux of `enjeu_ids`, if given. Each condition sits in the same filter() call as the join
+    it refers to, so that Django reuses that join."""
+    premiere = Q(orientations__enjeu__isnull=False)
+    directe = Q(enjeux__isnull=False)
+    if enjeu_ids is not None:
+        premiere &= Q(orientations__enjeu__in=enjeu_ids)
+        directe &= Q(enjeux__in=enjeu_ids)
     premiere_orientation = fiches.filter(
-        Q(orientations__enjeu__isnull=False),
+        premiere,
         ~Exists(
             Orientation.objects.filter(
                 fiches=OuterRef("pk"),
@@ -90,9 +95,19 @@ def _enjeu_bilans(fiches) -> dict[int, Bilan]:
         ),
     )
     directe_seulement = fiches.filter(
-        Q(enjeux__isnull=False),
+        directe,
         ~Exists(Orientation.objects.filter(fiches=OuterRef("pk"), enjeu=OuterRef("enjeux"))),
     )
+    return premiere_orientation, directe_seulement
+
+
+def _enjeu_bilans(fiches) -> dict[int, Bilan]:
+    """{enjeu id: bilan of the `fiches` citing it through an orientation or directly}, in one
+    query: the (fiche, enjeu) pairs reached through the fiche's first orientation of that enjeu,
+    UNION ALL those cited directly and through none of its orientations; so each pair counts
+    once, joined to its fiche's budget lines. Both EXISTS sit in the same
+    filter() call as the join they refer to, so that Django reuses that join."""
+    premiere_orientation, directe_seulement = enjeu_pairs(fiches)
     rows = premiere_orientation.bilans("orientations__enjeu").union(
         directe_seulement.bilans("enjeux"), all=True
     )

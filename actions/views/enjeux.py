@@ -7,7 +7,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from contrat.pagination import CountedPaginator
 from enjeux.querysets import current_enjeux
 
-from ..avancement import citing_enjeu, citing_orientation, rollups
+from ..avancement import Avancement, rollup_total, rollups_by_enjeu, rollups_by_orientation
 from ..bilans import attach_bilans, enjeux_with_bilans, with_bilans
 from .mixins import VisibleFichesMixin
 
@@ -32,12 +32,13 @@ class HomeView(VisibleFichesMixin, TemplateView):
 
 
 def enjeux_avancement(fiches, enjeux) -> list:
-    """[(label, link, Avancement)]: the whole contract first, then each enjeu (two queries)."""
-    subsets = {"total": None, **{enjeu.pk: citing_enjeu(enjeu.pk) for enjeu in enjeux}}
-    found = rollups(fiches, subsets)
-    rows = [("Toutes les fiches", "", found["total"])]
+    """[(label, link, Avancement)]: the whole contract first, then each enjeu (four queries)."""
+    found = rollups_by_enjeu(fiches)
+    rows = [("Toutes les fiches", "", rollup_total(fiches))]
     # "Enjeu 7": its title is in the table above, and a phone's narrow column stays readable.
-    rows += [(f"Enjeu {e.numero}", e.get_absolute_url(), found[e.pk]) for e in enjeux]
+    rows += [
+        (f"Enjeu {e.numero}", e.get_absolute_url(), found.get(e.pk, Avancement())) for e in enjeux
+    ]
     return rows
 
 
@@ -100,13 +101,12 @@ class EnjeuDetailView(VisibleFichesMixin, DetailView):
                 sans_orientation.append(fiche)
         for orientation in orientations:
             orientation.fiches_visibles = groups[orientation.pk]
-        # The enjeu's follow-up and each orientation's: two queries.
-        subsets = {"enjeu": citing_enjeu(self.object.pk)}
-        subsets.update((o.pk, citing_orientation(o.pk)) for o in orientations)
-        found = rollups(fiches, subsets)
-        avancement_rows = [("Toutes les fiches de l'enjeu", "", found["enjeu"])]
+        # The enjeu's follow-up and each orientation's: four queries.
+        enjeu = rollups_by_enjeu(fiches, [self.object.pk]).get(self.object.pk, Avancement())
+        found = rollups_by_orientation(fiches, [o.pk for o in orientations])
+        avancement_rows = [("Toutes les fiches de l'enjeu", "", enjeu)]
         avancement_rows += [
-            (f"{o.code} {o.titre}".strip(), f"#orientation-{o.pk}", found[o.pk])
+            (f"{o.code} {o.titre}".strip(), f"#orientation-{o.pk}", found.get(o.pk, Avancement()))
             for o in orientations
         ]
         context.update(

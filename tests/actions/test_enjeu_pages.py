@@ -115,12 +115,12 @@ def test_error_pages_have_the_sites_look():
 def test_query_budgets(client, django_assert_max_num_queries, size):
     enjeu = make_fiches(size)[0].orientations.get().enjeu
 
-    # The home and enjeu pages: two more for the follow-up's roll-up (actions/avancement.py).
-    with django_assert_max_num_queries(10):
+    # The home and enjeu pages: four more for the follow-up's roll-up (actions/avancement.py).
+    with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get("/enjeux/").status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         assert client.get(enjeu.get_absolute_url()).status_code == 200
 
 

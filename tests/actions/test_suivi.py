@@ -15,7 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions import services
-from actions.avancement import ENGAGES, citing_enjeu, citing_orientation, rollups
+from actions.avancement import (
+    ENGAGES,
+    Avancement,
+    rollup_total,
+    rollups_by_enjeu,
+    rollups_by_orientation,
+)
 from actions.demo import demo_generate
 from actions.models import Etat, FicheAction, Role, Statut
 from actions.roles import CONTRIBUTEUR, REDACTEUR
@@ -290,24 +296,25 @@ def test_rollups_add_up_to_a_python_count(demo):
     )
     assert demo.pk not in {f.pk for f in fiches}
     enjeux = list(Enjeu.objects.all())
-    orientation = fiches[0].orientations.first()
-    subsets = {"tout": None, **{e.pk: citing_enjeu(e.pk) for e in enjeux}}
-    subsets["orientation"] = citing_orientation(orientation.pk)
+    orientations = {o for f in fiches for o in f.orientations.all()}
 
-    found = rollups(visible, subsets)
+    total = rollup_total(visible)
+    par_enjeu = rollups_by_enjeu(visible, [e.pk for e in enjeux])
+    par_orientation = rollups_by_orientation(visible, [o.pk for o in orientations])
 
-    assert as_tuple(found["tout"]) == python_rollup(fiches)
-    assert found["tout"].indicateurs_atteints > 0  # the demo's data reach some targets
-    assert 0 < found["tout"].part_engagee < 100
+    assert as_tuple(total) == python_rollup(fiches)
+    assert total.indicateurs_atteints > 0  # the demo's data reach some targets
+    assert 0 < total.part_engagee < 100
     for enjeu in enjeux:
         mine = [
             f
             for f in fiches
             if enjeu in f.enjeux.all() or any(o.enjeu_id == enjeu.pk for o in f.orientations.all())
         ]
-        assert as_tuple(found[enjeu.pk]) == python_rollup(mine), enjeu
-    mine = [f for f in fiches if orientation in f.orientations.all()]
-    assert as_tuple(found["orientation"]) == python_rollup(mine)
+        assert as_tuple(par_enjeu.get(enjeu.pk, Avancement())) == python_rollup(mine), enjeu
+    for orientation in orientations:
+        mine = [f for f in fiches if orientation in f.orientations.all()]
+        assert as_tuple(par_orientation[orientation.pk]) == python_rollup(mine), orientation
 
 
 def test_a_target_below_the_baseline_is_reached_going_down(fiche):
@@ -319,11 +326,11 @@ def test_a_target_below_the_baseline_is_reached_going_down(fiche):
     hausse = IndicateurFactory(fiche=fiche, valeur_reference=Decimal(10), valeur_cible=Decimal(50))
     ValeurIndicateurFactory(indicateur=hausse, annee=2026, valeur=Decimal(50))
 
-    found = rollups(FicheAction.objects.all(), {"tout": None})["tout"]
+    found = rollup_total(FicheAction.objects.all())
 
     assert (found.indicateurs, found.indicateurs_atteints) == (2, 1)
     ValeurIndicateurFactory(indicateur=baisse, annee=2027, valeur=Decimal(50))
-    found = rollups(FicheAction.objects.all(), {"tout": None})["tout"]
+    found = rollup_total(FicheAction.objects.all())
     assert found.indicateurs_atteints == 2
 
 
