@@ -10,9 +10,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from contrat.current import current_contrat
-from contrat.spreadsheets import CSV, safe_cell
+from contrat.spreadsheets import CSV, as_text, xlsx_text
 from enjeux.models import Contrat
 
 from .choices import NatureFinancement
@@ -50,6 +51,7 @@ class Cells:
     def __init__(self, ws):
         self.ws = ws
         self._styles = {}
+        self.formulas = {}  # formula text -> its value, to cache in the file
 
     def _make(self, value, key, **styles):
         if key not in self._styles:
@@ -66,7 +68,15 @@ class Cells:
         if fill is not None:
             styles["fill"] = fill
         key = ("text", bold, fill.fgColor.rgb if fill is not None else None)
-        return self._make(safe_cell(value) if value else None, key, **styles)
+        return as_text(self._make(xlsx_text(value) if value else None, key, **styles))
+
+    def plain_text(self, value):
+        """A short text without style (its cost): a bare string unless openpyxl would take it
+        for a formula."""
+        value = xlsx_text(value)
+        if isinstance(value, str) and value.startswith("="):
+            return as_text(WriteOnlyCell(self.ws, value=value))
+        return value
 
     def euros(self, value, bold=False):
         value = plain_amount(value)
@@ -82,6 +92,21 @@ class Cells:
             styles["font"] = BOLD
         return self._make(value, ("number", number_format, bold), **styles)
 
+    def subtotal(self, function: int, column: int, last_row: int, cached, number_format):
+        """`SUBTOTAL(function, <column>2:<column><last_row>)`, bold: it follows the sheet's
+        autofilter. Its value, `cached`, is written in the file by `CachedFormulas`."""
+        letter = _letter(column)
+        formula = f"SUBTOTAL({function},{letter}2:{letter}{last_row})"
+        cell = self._make(
+            f"={formula}",
+            ("subtotal", number_format),
+            alignment=TOP,
+            number_format=number_format,
+            font=BOLD,
+        )
+        self.formulas[formula] = cached
+        return cell
+
     def column(self, column, value):
         """`value` as the recap's `column` shows it (its number format, or wrapped text)."""
         if column.xlsx_format is None:
@@ -89,6 +114,44 @@ class Cells:
         if column.xlsx_format == EUROS:
             return self.euros(value)
         return self.number(value, number_format=column.xlsx_format)
+
+
+def cache_formula_values(ws, values: dict) -> None:
+    """Write each formula's value next to it in the sheet's XML (`<f>…</f><v>value</v>`).
+
+    openpyxl computes no formula and writes `<v></v>` after each: a viewer that does not
+    recompute (a previewer, a phone, pandas, openpyxl's data_only) would show nothing. The
+    write-only sheet is closed here, its XML complete in its temporary file, whose tail holds
+    the total row: only that tail is read and rewritten, whatever the sheet's size. Relies on
+    openpyxl 3.1's write-only sheet (`_writer.out`); tests/actions/test_exports.py reads the
+    cached values back."""
+    ws.close()
+    path = ws._writer.out
+    with open(path, "r+b") as sheet:
+        sheet.seek(0, 2)
+        start = max(0, sheet.tell() - 65536)
+        sheet.seek(start)
+        tail = sheet.read()
+        for formula, value in values.items():
+            cached = str(value if value is not None else 0).encode()
+            element = f"<f>{formula}</f>".encode()
+            for empty in (b"<v></v>", b"<v/>", b"<v />"):
+                tail = tail.replace(element + empty, element + b"<v>" + cached + b"</v>")
+            if element + b"<v>" + cached + b"</v>" not in tail:
+                raise ValueError(f"Formula {formula} not found at the end of the sheet")
+        sheet.seek(start)
+        sheet.write(tail)
+        sheet.truncate()
+
+
+def print_setup(ws, *, title_rows: str = "1:1") -> None:
+    """Printed on A4 landscape, as wide as the page, the header rows repeated on each page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = title_rows
 
 
 def _header(ws, columns):
@@ -135,9 +198,11 @@ def build_recap_xlsx(
     structures_ws = wb.create_sheet("Structures")
     info_ws = wb.create_sheet("Informations")
     fiche_cells, enjeu_cells, info_cells = Cells(fiches_ws), Cells(enjeux_ws), Cells(info_ws)
+    structure_cells = Cells(structures_ws)
 
     columns = recap_columns(etat=with_unpublished)
     keys = [column.key for column in columns]
+    print_setup(fiches_ws)  # before the first row: a write-only sheet writes its properties then
     _header(fiches_ws, [(column.label, column.xlsx_width) for column in columns])
     _header(structures_ws, [("Structure", 45), ("Rôle", 14), ("Précision", 30), ("Fiche", 60)])
 
@@ -152,32 +217,47 @@ def build_recap_xlsx(
                     value = getattr(row, key)
                     cells[keys.index(key)] = fiche_cells.text(value, fill=UNPUBLISHED_FILL)
         fiches_ws.append(cells)
-        titre = safe_cell(row.titre)
+        titre = structure_cells.plain_text(row.titre)
         for participation in row.participations:
             # Short texts, one line each: plain cells, without the cost of a style.
             structure_rows += 1
             structures_ws.append(
                 [
-                    safe_cell(participation.structure.nom),
+                    structure_cells.plain_text(participation.structure.nom),
                     participation.get_role_display(),
-                    safe_cell(participation.precision) or None,
+                    structure_cells.plain_text(participation.precision) or None,
                     titre,
                 ]
             )
 
     total = bilans.total
     note = unpublished_note(bilans.non_publiees)
-    fiches_ws.auto_filter.ref = f"A1:{_letter(len(columns))}{total.nombre + 1}"
-    # Under the title and the descriptif, what was counted; under the budget totals, their sum.
+    last_row = total.nombre + 1
+    fiches_ws.auto_filter.ref = f"A1:{_letter(len(columns))}{last_row}"
+    # Under the titles and the budget totals, what the autofilter shows: SUBTOTAL counts and
+    # sums the visible rows only (103: non-empty cells, 109: sum). Under the descriptif, what
+    # the whole sheet holds.
     total_row = [None] * (keys.index("budget_total") + 1)
-    total_row[0] = fiche_cells.text("Total", bold=True)
+    total_row[0] = fiche_cells.text("Total des fiches affichées", bold=True)
+    total_row[keys.index("statut_libelle")] = fiche_cells.subtotal(
+        103, 1, last_row, total.nombre, '0 "fiche(s)"'
+    )
     total_row[keys.index("descriptif")] = fiche_cells.text(
-        f"{total.nombre} fiches, dont {total.sans_budget} sans budget chiffré "
+        f"Sans filtre : {total.nombre} fiches, dont {total.sans_budget} sans budget chiffré "
         "(non comptées dans le total)" + (f". {note}" if note else ""),
         bold=True,
     )
-    total_row[-1] = fiche_cells.euros(total.budget, bold=True)
+    budget_column = keys.index("budget_total")
+    budget = plain_amount(total.budget)
+    total_row[budget_column] = fiche_cells.subtotal(
+        109,
+        budget_column + 1,
+        last_row,
+        budget,
+        EUROS if isinstance(budget, int) else EUROS_CENTS,
+    )
     fiches_ws.append(total_row)
+    cache_formula_values(fiches_ws, fiche_cells.formulas)
     structures_ws.auto_filter.ref = f"A1:D{structure_rows + 1}"
 
     _header(

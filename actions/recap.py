@@ -14,7 +14,7 @@ from enjeux.models import Enjeu, Orientation
 from structures.models import Structure
 
 from .budget import Bilan, fiche_total, longest_duration, yearly_amount
-from .models import Etat, FicheAction, LigneBudget, Participation, Role
+from .models import Etat, FicheAction, LigneBudget, Participation, Role, Statut
 
 # --- the columns ----------------------------------------------------------------------------
 
@@ -52,14 +52,15 @@ FIGURES = {column.key: column for column in RECAP_COLUMNS if column.of_lignes}
 # A document that includes unpublished fiches says each one's state: in the XLSX, this column
 # after the title (the PDF marks the title cell itself).
 ETAT_COLUMN = Column("etat_libelle", "État de publication", 16)
+# The workbook's status column (Proposée, En cours…), after the title, to filter on.
+STATUT_COLUMN = Column("statut_libelle", "Statut", 13)
 
 
 def recap_columns(*, etat: bool = False) -> tuple[Column, ...]:
-    """The XLSX's columns: the recap's, with the state column when unpublished fiches may be
-    among the rows."""
-    if not etat:
-        return RECAP_COLUMNS
-    return RECAP_COLUMNS[:1] + (ETAT_COLUMN,) + RECAP_COLUMNS[1:]
+    """The XLSX's columns: the recap's, with the status after the title, and the state column
+    when unpublished fiches may be among the rows."""
+    after_title = (ETAT_COLUMN, STATUT_COLUMN) if etat else (STATUT_COLUMN,)
+    return RECAP_COLUMNS[:1] + after_title + RECAP_COLUMNS[1:]
 
 
 # --- the rows -------------------------------------------------------------------------------
@@ -110,6 +111,11 @@ class RecapRow:
     may_split: bool = False  # the PDF lets a row taller than a page break across pages
     tallest: str = "descriptif"  # the PDF column whose text ends the row, by its estimate
     etat: str = Etat.PUBLIEE  # a document may include drafts at an editor's request
+    statut: str = Statut.PROPOSEE
+
+    @property
+    def statut_libelle(self) -> str:
+        return Statut(self.statut).label if self.statut in Statut.values else self.statut
 
     @property
     def non_publiee(self) -> bool:
@@ -145,6 +151,7 @@ class FicheData:
     budget_texte: str
     structure_texte: str
     etat: str
+    statut: str
     orientations: list = field(default_factory=list)
     enjeux: list = field(default_factory=list)
     lignes: list = field(default_factory=list)
@@ -171,6 +178,7 @@ def fiche_data(queryset, chunk_size: int = CHUNK_SIZE) -> Iterator[FicheData]:
         "budget_texte",
         "structure_texte",
         "etat",
+        "statut",
     )
     rows = queryset.prefetch_related(None).values_list(*columns).iterator(chunk_size=chunk_size)
     enjeux_by_pk: dict[int, Enjeu] = {}
@@ -327,6 +335,7 @@ def recap_row(fiche: FicheData) -> RecapRow:
         participations=fiche.participations,
         enjeux=cited_enjeux(fiche.orientations, fiche.enjeux),
         etat=fiche.etat,
+        statut=fiche.statut,
         **figures,
     )
 

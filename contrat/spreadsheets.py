@@ -20,6 +20,8 @@ from import_export.formats import base_formats
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+from tablib.formats import _xlsx as tablib_xlsx
+from tablib.formats._xlsx import safe_xlsx_sheet_title
 
 from contrat.formats import NBSP
 
@@ -62,10 +64,31 @@ def restore_formula(value):
 
 
 def safe_cell(value):
-    """A text cell fit for a spreadsheet: no control characters openpyxl refuses, no formula."""
+    """A CSV cell: no control characters, no formula (the apostrophe guard)."""
     if isinstance(value, str):
         return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
+
+
+def xlsx_text(value):
+    """A text cell's value for an XLSX, to write in a cell typed as text (`text_cell`): no
+    spreadsheet evaluates one, so it needs no guard apostrophe, which a reader would see. Only a
+    text that starts with an apostrophe and a guarded character gets one more, so that the
+    import's `restore_formula` gives it back exactly."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value[:1] == "'" and value[1:2] and value[1] in _GUARDED_STARTS:
+        return "'" + value
+    return value
+
+
+def as_text(cell):
+    """The openpyxl `cell` typed as text whatever it holds: openpyxl types a string starting
+    with "=" as a formula."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def _is_blank(value) -> bool:
@@ -237,7 +260,8 @@ def _formula_refusal(cells: list[str]) -> str:
 
 
 class XLSX(base_formats.XLSX):
-    """XLSX whose text cells are neutralised on export and restored on import.
+    """XLSX whose text cells are typed as text on export (never a formula, no apostrophe) and
+    whose guard is restored on import (files exported before had one).
 
     A workbook holding a real formula cell is refused (SpreadsheetRefused), naming the cells:
     its computed value cannot be trusted (a file saved by a script has none, so it would be
@@ -245,7 +269,20 @@ class XLSX(base_formats.XLSX):
     Excel ("'=1+1") is not a formula and is imported as "=1+1"."""
 
     def export_data(self, dataset, **kwargs):
-        return super().export_data(_map_dataset(dataset, safe_cell), **kwargs)
+        # tablib's own sheet (bold header, frozen first row, wrapped lines, widths), then every
+        # string cell typed as text: openpyxl made a formula of a text starting with "=".
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = safe_xlsx_sheet_title(dataset.title, "-") if dataset.title else "Export"
+        xlsx_format = tablib_xlsx.XLSXFormat
+        xlsx_format.dset_sheet(_map_dataset(dataset, xlsx_text), sheet)
+        xlsx_format._adapt_column_width(sheet, "adaptive")
+        for row in sheet.iter_rows():
+            for cell in row:
+                as_text(cell)
+        stream = io.BytesIO()
+        workbook.save(stream)
+        return stream.getvalue()
 
     def create_dataset(self, in_stream):
         # Not data_only: a formula cell must be seen as one, not as its (maybe missing) value.

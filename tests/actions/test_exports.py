@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,11 +13,15 @@ import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from actions.exports import build_actions_csv, build_actions_json, build_recap_xlsx
 from actions.filters import FicheFilter
-from actions.models import FicheAction
+from actions.models import FicheAction, Statut
 from actions.resources import FicheActionResource
+from contrat.spreadsheets import restore_formula, xlsx_text
 from tests.actions.samples import FORMULA_DESCRIPTIF, FORMULA_TITLE, sample_fiches
 from tests.factories import make_fiches
 
@@ -27,10 +32,12 @@ pytestmark = pytest.mark.django_db
 CIBC_TOTAL = 100_200
 
 
-def workbook(response):
+def workbook(response, *, data_only=True):
+    """The workbook as a viewer that does not recompute shows it: the formulas' cached values
+    (data_only), unless `data_only` is False (the formulas themselves)."""
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return openpyxl.load_workbook(io.BytesIO(response.content))
+    return openpyxl.load_workbook(io.BytesIO(response.content), data_only=data_only)
 
 
 def list_titles(client, query="") -> list[str]:
@@ -72,25 +79,25 @@ def test_the_workbook_holds_every_fiche_with_numeric_amounts_and_right_totals(re
     sheet = book["Fiches actions"]
     header, rows, total = fiche_rows(sheet)
 
-    assert header[:5] == ("Titre", "Descriptif", "Enjeu", "Budget", "Structure")
+    assert header[:6] == ("Titre", "Statut", "Descriptif", "Enjeu", "Budget", "Structure")
     assert [row[0] for row in rows] == list_titles(client)
     assert len(rows) == 29
-    amounts = [row[5] for row in rows]
+    amounts = [row[6] for row in rows]
     assert all(isinstance(a, int | float) for a in amounts if a is not None)
     budget, sans_budget = expected_totals([row[0] for row in rows])
-    assert total[0] == "Total"
-    assert total[5] == budget
-    assert f"29 fiches, dont {sans_budget} sans budget" in total[1]
+    assert total[0] == "Total des fiches affichées"
+    assert total[1] == 29 and total[6] == budget  # the SUBTOTALs' cached values
+    assert f"29 fiches, dont {sans_budget} sans budget" in total[2]
     assert amounts.count(None) == sans_budget  # a fiche without budget is empty, never 0 €
 
     padess = next(row for row in rows if row[0] == "Le PADESS en Sambre-Avesnois")
-    assert padess[5] == 250550
-    assert "\n" in padess[1]  # the descriptif keeps its line breaks
+    assert padess[6] == 250550
+    assert "\n" in padess[2]  # the descriptif keeps its line breaks
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:H{len(rows) + 1}"
-    assert "€" in sheet.cell(row=2, column=6).number_format
-    assert sheet.cell(row=2, column=2).alignment.wrap_text
-    assert sheet.column_dimensions["B"].width > sheet.column_dimensions["F"].width
+    assert sheet.auto_filter.ref == f"A1:I{len(rows) + 1}"
+    assert "€" in sheet.cell(row=2, column=7).number_format
+    assert sheet.cell(row=2, column=3).alignment.wrap_text
+    assert sheet.column_dimensions["C"].width > sheet.column_dimensions["G"].width
 
 
 def test_the_workbook_honours_the_list_filters_and_order(recap, client):
@@ -100,8 +107,8 @@ def test_the_workbook_honours_the_list_filters_and_order(recap, client):
     titles = [row[0] for row in rows]
     assert titles == list_titles(client, "?q=cibs&sort=titre")
     assert len(titles) == 5
-    assert all("Emergence CIBC" in row[4] for row in rows)
-    assert total[5] == CIBC_TOTAL
+    assert all("Emergence CIBC" in row[5] for row in rows)
+    assert total[6] == CIBC_TOTAL
     info = dict(book["Informations"].iter_rows(values_only=True))
     assert info["Filtres appliqués"] == "Recherche : « cibs »"
 
@@ -110,7 +117,7 @@ def test_the_workbook_sorted_by_budget_puts_fiches_without_budget_last(recap, cl
     book = workbook(client.get(reverse("actions:recap-xlsx") + "?sort=-budget"))
     _header, rows, _total = fiche_rows(book["Fiches actions"])
     assert [row[0] for row in rows] == list_titles(client, "?sort=-budget")
-    amounts = [row[5] for row in rows]
+    amounts = [row[6] for row in rows]
     numbered = [a for a in amounts if a is not None]
     assert numbered == sorted(numbered, reverse=True)
     assert amounts[len(numbered) :] == [None] * (len(amounts) - len(numbered))
@@ -147,11 +154,16 @@ def test_formulas_are_neutralised_in_the_workbook_and_the_csv():
     queryset = FicheAction.objects.for_listing()
     book = openpyxl.load_workbook(io.BytesIO(build_recap_xlsx(queryset)))
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
-    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
-    titles = [row[0] for row in book["Fiches actions"].iter_rows(values_only=True)]
-    assert "'" + FORMULA_TITLE in titles
-    descriptifs = [row[1] for row in book["Fiches actions"].iter_rows(values_only=True)]
-    assert "'" + FORMULA_DESCRIPTIF in descriptifs
+    # No formula but the total row's own SUBTOTALs.
+    formulas = [c.value for c in cells if c.data_type == "f"]
+    assert formulas == ["=SUBTOTAL(103,A2:A6)", "=SUBTOTAL(109,G2:G6)"]
+    # The texts as written, in cells typed as text: no guard apostrophe for a reader to see.
+    sheet = book["Fiches actions"]
+    titles = {cell.value: cell for cell in sheet["A"]}
+    assert titles[FORMULA_TITLE].data_type == "s"
+    descriptifs = {cell.value: cell for cell in sheet["C"]}
+    assert descriptifs[FORMULA_DESCRIPTIF].data_type == "s"
+    assert not [c.coordinate for c in cells if isinstance(c.value, str) and c.value[:1] == "'"]
 
     rows = list(
         csv.DictReader(io.StringIO(build_actions_csv(queryset).decode("utf-8-sig")), delimiter=";")
@@ -274,3 +286,69 @@ def test_every_csv_column_and_json_key_is_documented():
                 keys |= {key for nested in value for key in nested}
     missing = (set(FicheActionResource().get_export_headers()) | keys) - documented
     assert not missing
+
+
+# --- the recap workbook as a manager prints and filters it ---------------------------------
+
+
+def test_the_totals_are_subtotal_formulas_that_follow_the_autofilter_with_cached_values(
+    recap, client
+):
+    response = client.get(reverse("actions:recap-xlsx") + "?q=cibs")
+    formulas = workbook(response, data_only=False)["Fiches actions"]
+    cached = workbook(response)["Fiches actions"]
+    last = formulas.max_row
+    assert last == 5 + 2  # header, the five CIBC fiches, the total row
+    assert formulas["B7"].value == "=SUBTOTAL(103,A2:A6)"  # the visible titles, counted
+    assert formulas["G7"].value == "=SUBTOTAL(109,G2:G6)"  # the visible budgets, summed
+    assert formulas.auto_filter.ref == "A1:I6"  # the total row stays out of the filter
+    # A viewer that computes nothing (a previewer, pandas, openpyxl) reads the values.
+    assert (cached["B7"].value, cached["G7"].value) == (5, CIBC_TOTAL)
+    sheet_xml = zipfile.ZipFile(io.BytesIO(response.content)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>SUBTOTAL(109,G2:G6)</f><v>100200</v>" in sheet_xml
+
+
+def test_the_workbook_has_a_status_column(recap, client):
+    FicheAction.objects.filter(titre="Ludothèque itinérante").update(statut=Statut.EN_COURS)
+    book = workbook(client.get(reverse("actions:recap-xlsx")))
+    header, rows, _total = fiche_rows(book["Fiches actions"])
+    assert header[1] == "Statut"
+    statuts = {row[0]: row[1] for row in rows}
+    assert statuts["Ludothèque itinérante"] == "En cours"
+    assert set(statuts.values()) <= {label for _value, label in Statut.choices}
+    assert (
+        list(statuts.values()).count("En cours")
+        == FicheAction.objects.filter(statut=Statut.EN_COURS, etat="publiee").count()
+    )
+
+
+def test_the_fiches_sheet_prints_landscape_as_wide_as_the_page_with_its_header_on_each(
+    recap, client
+):
+    sheet = workbook(client.get(reverse("actions:recap-xlsx")))["Fiches actions"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1"
+
+
+def test_no_text_cell_of_the_workbook_starts_with_an_apostrophe(recap, client):
+    fiche = FicheAction.objects.get(titre="Ludothèque itinérante")
+    fiche.titre = "=SOMME(A1:A9) en titre"
+    fiche.descriptif = "- une puce\n- une autre"
+    fiche.save()
+    book = workbook(client.get(reverse("actions:recap-xlsx")), data_only=False)
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if isinstance(c.value, str) and c.value[:1] == "'"]
+    by_value = {c.value: c for c in cells if isinstance(c.value, str)}
+    assert by_value["=SOMME(A1:A9) en titre"].data_type == "s"  # text, never evaluated
+    assert by_value["- une puce\n- une autre"].data_type == "s"
+
+
+@given(st.text())
+def test_an_xlsx_text_reads_back_exactly_through_the_imports_guard(text):
+    """What the admin's XLSX writes in a text cell, the import restores to the same text (a
+    text that starts with an apostrophe and a guarded character keeps its apostrophe)."""
+    clean = ILLEGAL_CHARACTERS_RE.sub("", text)
+    assert restore_formula(xlsx_text(text)) == clean

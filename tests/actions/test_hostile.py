@@ -424,8 +424,10 @@ def test_a_formula_payload_in_a_csv_stays_inert_text_in_every_export(client):
     response = client.get(reverse("actions:recap-xlsx"), {"q": "calc"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value]
-    assert any(cell.value == f"'{payload}" for cell in cells)
-    assert all(cell.data_type != "f" for cell in cells)  # no formula anywhere
+    # As the partner wrote it, in a text cell (never evaluated); no formula but the totals'.
+    assert any(cell.value == payload and cell.data_type == "s" for cell in cells)
+    formulas = [cell.value for cell in cells if cell.data_type == "f"]
+    assert all(formula.startswith("=SUBTOTAL(") for formula in formulas), formulas
 
 
 # --- oversized fiches: PDFs and pages complete within bounds --------------------------------

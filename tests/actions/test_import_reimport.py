@@ -12,6 +12,7 @@ from django.utils import timezone
 from actions import services
 from actions.models import FicheAction, LigneBudget
 from actions.resources import FicheActionResource
+from contrat.spreadsheets import as_text
 from tests.actions.samples import sample_fiches
 from tests.actions.test_import import (
     CSV_INDEX,
@@ -48,9 +49,14 @@ def sheet_rows(content: bytes) -> list[list]:
 
 
 def workbook(rows) -> bytes:
+    """The rows saved again as a spreadsheet would: a text cell stays text (the export types
+    "=HYPERLINK(…)" as text, which openpyxl's append would take for a formula)."""
     book = openpyxl.Workbook()
     for row in rows:
         book.active.append(row)
+    for sheet_row in book.active.iter_rows():
+        for cell in sheet_row:
+            as_text(cell)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
