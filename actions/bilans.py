@@ -118,6 +118,26 @@ def _enjeu_bilans(fiches) -> dict[int, Bilan]:
     return bilans
 
 
+def enjeu_bilans_by(fiches, *fields) -> dict[tuple, Bilan]:
+    """{(enjeu id, *values of the fiche's `fields`): bilan of the `fiches` citing that enjeu},
+    each (fiche, enjeu) pair once (`enjeu_pairs`): one query. The synthesis counts the
+    statuses per enjeu this way."""
+    premiere_orientation, directe_seulement = enjeu_pairs(fiches)
+    rows = premiere_orientation.bilans("orientations__enjeu", *fields).union(
+        directe_seulement.bilans("enjeux", *fields), all=True
+    )
+    bilans: dict[tuple, Bilan] = {}
+    for row in rows.values("orientations__enjeu", *fields, "nombre", "sans_budget", "budget"):
+        key = (row["orientations__enjeu"], *(row[field] for field in fields))
+        bilans[key] = bilans.get(key, Bilan()) + Bilan.from_row(row)
+    return bilans
+
+
+def sans_enjeu(fiches):
+    """The `fiches` that cite no enjeu, through an orientation or directly."""
+    return fiches.exclude(Q(orientations__enjeu__isnull=False) | Q(enjeux__isnull=False))
+
+
 def enjeux_with_bilans(contrat: Contrat, fiches) -> tuple[list[Enjeu], list[Orientation], Bilan]:
     """The contract's enjeux with their orientations, each carrying a `bilan` of `fiches`,
     the orientations cited without an enjeu, and the overall bilan: in six queries, whatever

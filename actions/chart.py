@@ -231,3 +231,65 @@ def indicator_chart(indicateur) -> LineChart:
         f"Cible {indicateur.annee_cible} : {target}",
         summary + ".",
     )
+
+
+# --- fiches per status: one horizontal bar per group (the whole selection, each enjeu) -------
+
+STATUS_WIDTH, STATUS_LABEL, STATUS_ROW = 480, 150, 22
+
+
+@dataclass
+class StatusBar:
+    label: str
+    y: float
+    total: int
+    segments: list[tuple[int, float, float, str]]  # (status index, x, width, title)
+
+    @property
+    def end(self) -> float:
+        """Where the bar ends: its total is written after it."""
+        return self.segments[-1][1] + self.segments[-1][2] if self.segments else STATUS_LABEL
+
+
+@dataclass
+class StatusChart:
+    width: int
+    height: int
+    label_width: int
+    bars: list[StatusBar]
+    series: list[tuple[int, str]]  # (colour index, status label) for the legend
+    summary: str
+
+    def __bool__(self) -> bool:
+        return any(bar.total for bar in self.bars)
+
+
+def status_chart(rows: list[tuple[str, list[int]]], statuses: list[str]) -> StatusChart:
+    """One bar per (label, counts per status) row, its segments the fiches of each status,
+    all bars on the scale of the longest: the progress of each enjeu at a glance."""
+    longest = max((sum(counts) for _label, counts in rows), default=0)
+    plot = STATUS_WIDTH - STATUS_LABEL - 36  # room for the total after the bar
+    bars = []
+    for index, (label, counts) in enumerate(rows):
+        x, segments = float(STATUS_LABEL), []
+        for status, count in enumerate(counts):
+            if not count:
+                continue
+            width = plot * count / longest
+            segments.append((status, round(x, 1), round(width, 1), f"{statuses[status]} : {count}"))
+            x += width
+        bars.append(StatusBar(label, index * STATUS_ROW + 4, sum(counts), segments))
+    summary = " ; ".join(
+        f"{label} : "
+        + ", ".join(f"{count} {statuses[i].lower()}" for i, count in enumerate(counts) if count)
+        for label, counts in rows
+        if sum(counts)
+    )
+    return StatusChart(
+        STATUS_WIDTH,
+        len(rows) * STATUS_ROW + 4,
+        STATUS_LABEL,
+        bars,
+        list(enumerate(statuses)),
+        summary + "." if summary else "",
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", fiches.FicheListView.as_view(), name="list"),
     # Export URLs (export/...) go here, BEFORE the slug pattern, so "export" is never a slug.
     path("export/recap.pdf", fiches.RecapPdfView.as_view(), name="recap-pdf"),
+    path("export/synthese.pdf", fiches.SynthesePdfView.as_view(), name="synthese-pdf"),
     path("export/recap.xlsx", fiches.RecapXlsxView.as_view(), name="recap-xlsx"),
     path("export/actions.csv", fiches.ActionsCsvView.as_view(), name="export-csv"),
     path("export/actions.json", fiches.ActionsJsonView.as_view(), name="export-json"),

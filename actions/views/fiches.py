@@ -25,6 +25,7 @@ from ..filters import FicheFilter
 from ..models import FicheAction, Role
 from ..pdf import build_fiche_pdf, build_recap_pdf
 from ..plan import fiche_plan
+from ..synthese import build_synthese_pdf
 from .mixins import VisibleFichesMixin
 
 
@@ -251,6 +252,25 @@ class RecapPdfView(FicheExportView):
                 "query": f"?{query}" if query else "",
             },
         )
+
+
+class SynthesePdfView(FicheExportView):
+    """The list's selection in two pages for the committee: totals, enjeux and their statuses,
+    financers × years, charts (actions/synthese.py). Its size does not grow with the number of
+    fiches: no limit like the recap's."""
+
+    kind = "synthese-pdf"
+    content_type = "application/pdf"
+    filename = "synthese"
+    extension = "pdf"
+    disposition = "inline"
+
+    def build(self, fiches, filterset):
+        return build_synthese_pdf(fiches, filters=filterset.describe(), contrat=current_contrat())
+
+    @pdf_csp_exempt
+    def respond(self, content):
+        return super().respond(content)
 
 
 class RecapXlsxView(FicheExportView):
