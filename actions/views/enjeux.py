@@ -106,7 +106,12 @@ class EnjeuDetailView(VisibleFichesMixin, DetailView):
         found = rollups_by_orientation(fiches, [o.pk for o in orientations])
         avancement_rows = [("Toutes les fiches de l'enjeu", "", enjeu)]
         avancement_rows += [
-            (f"{o.code} {o.titre}".strip(), f"#orientation-{o.pk}", found.get(o.pk, Avancement()))
+            # "Orientation 7.2": its title heads its section below (the link goes there).
+            (
+                f"Orientation {o.code}" if o.code else o.titre,
+                f"#orientation-{o.pk}",
+                found.get(o.pk, Avancement()),
+            )
             for o in orientations
         ]
         context.update(
