@@ -1,8 +1,10 @@
 """The recap as an XLSX workbook, and the fiches as CSV and JSON open data."""
 
+import csv
 import io
 import json
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Iterable, Iterator
 from copy import copy
 
 import tablib
@@ -13,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from contrat.current import current_contrat
-from contrat.spreadsheets import CSV, as_text, xlsx_text
+from contrat.spreadsheets import CSV, _is_blank, as_text, safe_cell, xlsx_text
 from enjeux.models import Contrat
 
 from .choices import NatureFinancement
@@ -486,13 +488,38 @@ def build_financements_csv(queryset) -> bytes:
     return CSV().export_data(dataset).encode("utf-8")
 
 
-# --- open data: CSV and JSON ----------------------------------------------------------------
+# --- open data: CSV and JSON, streamed ------------------------------------------------------
+
+# Rows written between two pieces of the streamed response: small pieces, flat memory.
+STREAM_ROWS = 100
+
+
+def _export_fiches(queryset):
+    """The fiches with what the exports read, CHUNK_SIZE at a time (prefetches included)."""
+    return with_export_relations(queryset).iterator(chunk_size=CHUNK_SIZE)
+
+
+def stream_actions_csv(queryset) -> Iterator[bytes]:
+    """One row per fiche, the resource's columns; UTF-8 with a BOM and `;` for French Excel,
+    formulas neutralised: the pieces of the file, a few rows each, as the fiches are read."""
+    resource = FicheActionResource()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    buffer.write("\ufeff")
+    writer.writerow(resource.get_export_headers())
+    for count, fiche in enumerate(_export_fiches(queryset), 1):
+        row = [safe_cell(value) for value in resource.export_resource(fiche)]
+        if any(not _is_blank(value) for value in row):
+            writer.writerow(row)
+        if count % STREAM_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 def build_actions_csv(queryset) -> bytes:
-    """One row per fiche, the resource's columns; UTF-8 with a BOM and `;` for French Excel."""
-    dataset = FicheActionResource().export(queryset=with_export_relations(queryset))
-    return CSV().export_data(dataset).encode("utf-8")
+    return b"".join(stream_actions_csv(queryset))
 
 
 def _nested(fiche) -> dict:
@@ -533,20 +560,35 @@ def _nested(fiche) -> dict:
     }
 
 
-def build_actions_json(queryset) -> bytes:
+def _json_item(resource, fields, names, fiche) -> dict:
+    values = [resource.export_field(f, fiche, force_native_type=True) for f in fields]
+    item = dict(zip(names, values, strict=True))
+    item["statut"] = fiche.statut
+    item["statut_libelle"] = fiche.get_statut_display()
+    item["etat"] = fiche.etat
+    item["etat_libelle"] = fiche.get_etat_display()
+    item.update(_nested(fiche))
+    return item
+
+
+def stream_actions_json(queryset) -> Iterator[bytes]:
     """A list of fiches: the CSV's columns, with structures, orientations, enjeux and budget
-    lines as nested lists instead of lines of text."""
+    lines as nested lists instead of lines of text. Streamed as the array's items are read,
+    the same bytes as `json.dumps(items, indent=2)` of the whole list."""
     resource = FicheActionResource()
     fields = resource.get_export_fields()
     names = [f.column_name for f in fields]
-    items = []
-    for fiche in with_export_relations(queryset).iterator(chunk_size=CHUNK_SIZE):
-        values = [resource.export_field(f, fiche, force_native_type=True) for f in fields]
-        item = dict(zip(names, values, strict=True))
-        item["statut"] = fiche.statut
-        item["statut_libelle"] = fiche.get_statut_display()
-        item["etat"] = fiche.etat
-        item["etat_libelle"] = fiche.get_etat_display()
-        item.update(_nested(fiche))
-        items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=2).encode("utf-8")
+    pieces, first = [], True
+    for count, fiche in enumerate(_export_fiches(queryset), 1):
+        text = json.dumps(_json_item(resource, fields, names, fiche), ensure_ascii=False, indent=2)
+        pieces.append(("[\n" if first else ",\n") + textwrap.indent(text, "  "))
+        first = False
+        if count % STREAM_ROWS == 0:
+            yield "".join(pieces).encode("utf-8")
+            pieces = []
+    pieces.append("[]" if first else "\n]")
+    yield "".join(pieces).encode("utf-8")
+
+
+def build_actions_json(queryset) -> bytes:
+    return b"".join(stream_actions_json(queryset))

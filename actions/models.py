@@ -19,6 +19,7 @@ from structures.models import Structure
 from .budget import fiche_total, ligne_total
 from .choices import Etat, NatureFinancement, NatureSousAction, Periodicite, Role, Statut
 from .financements import LigneFinancement
+from .jobs import ExportJob
 from .querysets import FicheActionQuerySet
 from .suivi import Etape, Indicateur, PointAvancement, ValeurIndicateur
 
@@ -26,6 +27,7 @@ __all__ = [
     "AncienSlug",
     "Etape",
     "Etat",
+    "ExportJob",
     "FicheAction",
     "Indicateur",
     "LigneBudget",

@@ -9,6 +9,7 @@ from itertools import islice
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from contrat import progress
 from contrat.formats import format_euros
 from enjeux.models import Enjeu, Orientation
 from structures.models import Structure
@@ -344,6 +345,7 @@ def recap_rows(queryset) -> Iterator[RecapRow]:
     """The fiches in the queryset's order, read in chunks so that memory stays flat."""
     for fiche in fiche_data(queryset):
         yield recap_row(fiche)
+        progress.tick()
 
 
 class RecapBilans:

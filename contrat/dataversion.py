@@ -84,7 +84,8 @@ def connect_receivers() -> None:
 
     for label in CONTENT_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            if issubclass(model, HistoricalChanges):
+            # Not content: history tables, and what is made from the content (exports' jobs).
+            if issubclass(model, HistoricalChanges) or getattr(model, "not_content", False):
                 continue
             uid = f"dataversion-{model._meta.label_lower}"
             post_save.connect(_on_write, sender=model, dispatch_uid=uid)

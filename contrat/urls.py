@@ -37,6 +37,7 @@ urlpatterns = [
     path("robots.txt", robots_txt),
     path("admin/", admin.site.urls),
     path("actions/", include("actions.urls")),
+    path("exports/", include("actions.urls_exports")),
     path("structures/", include((structures_urlpatterns, "structures"))),
     path("financements/", include((financements_urlpatterns, "financements"))),
     path("comites/", include("comites.urls")),

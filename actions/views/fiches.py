@@ -1,12 +1,18 @@
 """Public pages of the fiches actions: list with filters and search, and detail."""
 
 import functools
+from urllib.parse import urlencode
 
 from csp.decorators import csp_exempt
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -20,11 +26,12 @@ from contrat.downloads import RenderBusy, busy_response, cached_render, download
 from contrat.pagination import CountedPaginator
 
 from ..chart import indicator_chart
-from ..exports import build_actions_csv, build_actions_json, build_recap_xlsx
+from ..exports import build_recap_xlsx, stream_actions_csv, stream_actions_json
 from ..filters import FicheFilter
 from ..models import FicheAction, Role
 from ..pdf import build_fiche_pdf, build_recap_pdf
 from ..plan import fiche_plan
+from ..services.exports import export_job_request
 from ..synthese import build_synthese_pdf
 from .mixins import VisibleFichesMixin
 
@@ -161,8 +168,15 @@ class FicheExportView(View):
     extension = ""
     disposition = "attachment"
 
+    # The setting naming how many fiches this download builds while the visitor waits; beyond,
+    # a background job builds it (actions/tasks.py) and the visitor watches /exports/<id>/.
+    job_threshold_setting = ""
+
     def build(self, fiches, filterset) -> bytes:
         raise NotImplementedError
+
+    def job_threshold(self) -> int | None:
+        return getattr(settings, self.job_threshold_setting) if self.job_threshold_setting else None
 
     def get(self, request, *args, **kwargs):
         # Whose unpublished fiches are in: "" (none) unless asked by someone who sees some.
@@ -190,12 +204,32 @@ class FicheExportView(View):
         # Published fiches only: the same file for everyone. With unpublished ones: shared only
         # by those who see the same (every editor, or one contributor's account).
         key = download_key(self.kind, params, audience=self.unpublished or "public")
+        self.file_name = self.name_file(filterset)
+        threshold = self.job_threshold()
+        if threshold is not None and self.count(filterset) > threshold:
+            job = export_job_request(
+                kind=self.kind,
+                key=key,
+                query=urlencode(params),
+                audience=self.unpublished or "public",
+                user=self.request.user,
+                file_name=self.file_name,
+                content_type=self.content_type,
+            )
+            # 303: the progress page, asked with GET whatever asked for the download.
+            response = redirect(job)
+            response.status_code = 303
+            return response
         try:
             content = cached_render(key, lambda: self.build(filterset.qs, filterset))
         except RenderBusy:
             return busy_response()
-        self.file_name = self.name_file(filterset)
         return self.respond(content)
+
+    def count(self, filterset) -> int:
+        if not hasattr(self, "_count"):
+            self._count = filterset.qs.count()
+        return self._count
 
     def name_file(self, filterset) -> str:
         """What is inside, said by the name: 'recap-2026-11-29.pdf',
@@ -228,6 +262,7 @@ class RecapPdfView(FicheExportView):
     filename = "recap"
     extension = "pdf"
     disposition = "inline"
+    job_threshold_setting = "EXPORT_JOB_PDF_FICHES"
 
     def build(self, fiches, filterset):
         return build_recap_pdf(fiches, filters=filterset.describe(), contrat=current_contrat())
@@ -237,7 +272,7 @@ class RecapPdfView(FicheExportView):
         return super().respond(content)
 
     def download(self, filterset):
-        nombre = filterset.qs.count()
+        nombre = self.count(filterset)
         if nombre <= settings.RECAP_PDF_MAX_FICHES:
             return super().download(filterset)
         # Reached by a link typed or kept: the pages offer no PDF link beyond the limit.
@@ -278,6 +313,7 @@ class RecapXlsxView(FicheExportView):
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     filename = "recap"
     extension = "xlsx"
+    job_threshold_setting = "EXPORT_JOB_XLSX_FICHES"
 
     def build(self, fiches, filterset):
         return build_recap_xlsx(
@@ -288,22 +324,38 @@ class RecapXlsxView(FicheExportView):
         )
 
 
-class ActionsCsvView(FicheExportView):
+class StreamedExportView(FicheExportView):
+    """CSV and JSON: written as the fiches are read, a few rows at a time, straight to the
+    visitor (flat memory whatever the number of fiches: docs/benchmarks.md), never cached nor
+    queued. Throttled like the others; the filters and the audience as for the others."""
+
+    def stream(self, fiches):
+        raise NotImplementedError
+
+    def download(self, filterset):
+        self.file_name = self.name_file(filterset)
+        response = StreamingHttpResponse(self.stream(filterset.qs), content_type=self.content_type)
+        response["Content-Disposition"] = f'{self.disposition}; filename="{self.file_name}"'
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+
+class ActionsCsvView(StreamedExportView):
     kind = "actions-csv"
     content_type = "text/csv; charset=utf-8"
     extension = "csv"
 
-    def build(self, fiches, filterset):
-        return build_actions_csv(fiches)
+    def stream(self, fiches):
+        return stream_actions_csv(fiches)
 
 
-class ActionsJsonView(FicheExportView):
+class ActionsJsonView(StreamedExportView):
     kind = "actions-json"
     content_type = "application/json; charset=utf-8"
     extension = "json"
 
-    def build(self, fiches, filterset):
-        return build_actions_json(fiches)
+    def stream(self, fiches):
+        return stream_actions_json(fiches)
 
 
 @method_decorator(throttled, name="dispatch")

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "axes",
     # For its system checks only: the views call django_ratelimit.core (contrat/downloads.py).
     "django_ratelimit",
+    # Background jobs (long exports): Django 6's tasks API backported, its queue in the database.
+    "django_tasks",
+    "django_tasks_db",
     "enjeux",
     "structures",
     "actions",
@@ -192,10 +195,29 @@ AXES_LOCKOUT_CALLABLE = "contrat.security.lockout_response"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_PROXY") else 0)
 AXES_CLIENT_IP_CALLABLE = "contrat.security.client_ip"
 
-# The recap PDF is built while the visitor waits (its time grows with the fiches:
-# docs/benchmarks.md): beyond this many fiches the portal offers to filter, or the XLSX,
-# which holds any number, rather than keep a worker busy for minutes.
-RECAP_PDF_MAX_FICHES = env_int("RECAP_PDF_MAX_FICHES", 1000)
+# Beyond this many fiches, no recap PDF at all (the portal offers to filter, or the XLSX): the
+# background worker builds 10,000 in minutes (docs/benchmarks.md), far more would hold it for
+# an hour.
+RECAP_PDF_MAX_FICHES = env_int("RECAP_PDF_MAX_FICHES", 20_000)
+
+# Background jobs (actions/tasks.py, actions/jobs.py): the queue is a table of the database, so
+# the embedded default needs no other server and every machine sharing one PostgreSQL shares it;
+# `manage.py db_worker` runs them (README: production). A recap PDF of more than
+# EXPORT_JOB_PDF_FICHES fiches, or a workbook of more than EXPORT_JOB_XLSX_FICHES, is built by
+# the worker while the visitor watches its progress at /exports/<id>/; the file, kept in the
+# database (every machine reaches it), is served again for the same export until
+# EXPORT_JOB_HOURS have passed. A job whose worker has said nothing for EXPORT_JOB_STALE_SECONDS
+# is taken for dead (failed, may be retried). CSV and JSON never wait: they stream.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+EXPORT_JOB_PDF_FICHES = env_int("EXPORT_JOB_PDF_FICHES", 200)
+EXPORT_JOB_XLSX_FICHES = env_int("EXPORT_JOB_XLSX_FICHES", 5000)
+EXPORT_JOB_HOURS = env_int("EXPORT_JOB_HOURS", 24)
+EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 900)
 
 # Caches shared by every gunicorn worker and machine: the data version (contrat/dataversion.py),
 # the download throttle's counters ("default") and the built downloads ("exports"). Tables of

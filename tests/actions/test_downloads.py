@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 CSV_URL = reverse("actions:export-csv")
 JSON_URL = reverse("actions:export-json")
 PDF_URL = reverse("actions:recap-pdf")
+XLSX_URL = reverse("actions:recap-xlsx")
+
+
+def streamed(response) -> bytes:
+    """A streamed download's bytes (CSV and JSON are streamed, not cached)."""
+    return b"".join(response.streaming_content)
 
 
 def count_builds(monkeypatch, name: str) -> list:
@@ -56,30 +62,30 @@ def test_the_same_recap_pdf_is_built_once_until_the_data_changes(client, monkeyp
 
 def test_a_budget_line_deleted_is_seen_by_the_next_download(client):
     sample_fiches()
-    before = client.get(CSV_URL).content.decode("utf-8-sig")
+    before = streamed(client.get(CSV_URL)).decode("utf-8-sig")
     ligne = FicheAction.objects.published().filter(lignes_budget__isnull=False).first()
     ligne = ligne.lignes_budget.first()
     ligne.delete()
-    assert client.get(CSV_URL).content.decode("utf-8-sig") != before
+    assert streamed(client.get(CSV_URL)).decode("utf-8-sig") != before
 
 
 def test_the_filters_make_the_key_in_any_order_and_other_parameters_do_not(client, monkeypatch):
     sample_fiches()
-    builds = count_builds(monkeypatch, "build_actions_csv")
+    builds = count_builds(monkeypatch, "build_recap_xlsx")
 
-    client.get(CSV_URL + "?sort=titre&statut=en_cours")
-    client.get(CSV_URL + "?statut=en_cours&page=3&utm_source=lettre&sort=titre&q=")
+    client.get(XLSX_URL + "?sort=titre&statut=en_cours")
+    client.get(XLSX_URL + "?statut=en_cours&page=3&utm_source=lettre&sort=titre&q=")
     assert len(builds) == 1
-    client.get(CSV_URL + "?sort=-budget&statut=en_cours")
+    client.get(XLSX_URL + "?sort=-budget&statut=en_cours")
     assert len(builds) == 2
 
 
 def test_a_staff_download_is_never_served_to_the_public_nor_the_reverse(client, admin_client):
     sample_fiches()
     url = JSON_URL + "?brouillons=1"  # the staff's download with drafts, the public's without
-    staff = json.loads(admin_client.get(url).content)
-    public = json.loads(client.get(url).content)
-    staff_again = json.loads(admin_client.get(url).content)
+    staff = json.loads(streamed(admin_client.get(url)))
+    public = json.loads(streamed(client.get(url)))
+    staff_again = json.loads(streamed(admin_client.get(url)))
     assert "Fiche en brouillon" in [item["titre"] for item in staff]
     assert "Fiche en brouillon" not in [item["titre"] for item in public]
     assert staff_again == staff
@@ -88,9 +94,9 @@ def test_a_staff_download_is_never_served_to_the_public_nor_the_reverse(client, 
 def test_a_download_larger_than_the_cap_is_built_each_time(client, monkeypatch, settings):
     settings.EXPORT_CACHE_MAX_BYTES = 100
     sample_fiches()
-    builds = count_builds(monkeypatch, "build_actions_csv")
-    client.get(CSV_URL)
-    client.get(CSV_URL)
+    builds = count_builds(monkeypatch, "build_recap_xlsx")
+    client.get(XLSX_URL)
+    client.get(XLSX_URL)
     assert len(builds) == 2
 
 
@@ -132,24 +138,24 @@ def test_a_download_waiting_too_long_for_a_render_slot_gets_a_french_503(
     settings.EXPORT_RENDER_WAIT = 0
     sample_fiches()
     during = {}
-    real = views.build_actions_csv
+    real = views.build_recap_xlsx
 
-    def slow_csv(fiches):
+    def slow_xlsx(fiches, **kwargs):
         # Another visitor asks for other downloads while this one is being built.
         other = Client()
-        during["json"] = other.get(JSON_URL)
-        during["same csv"] = other.get(CSV_URL)
-        return real(fiches)
+        during["pdf"] = other.get(PDF_URL)
+        during["same xlsx"] = other.get(XLSX_URL)
+        return real(fiches, **kwargs)
 
-    monkeypatch.setattr(views, "build_actions_csv", slow_csv)
-    assert client.get(CSV_URL).status_code == 200
+    monkeypatch.setattr(views, "build_recap_xlsx", slow_xlsx)
+    assert client.get(XLSX_URL).status_code == 200
 
     for response in during.values():
         assert response.status_code == 503
         assert response["Retry-After"].isdigit()
         assert "Réessayez dans quelques secondes" in response.content.decode()
     # The slot is free again once the build is over.
-    assert client.get(JSON_URL).status_code == 200
+    assert client.get(PDF_URL).status_code == 200
 
 
 def test_a_process_busy_with_its_downloads_refuses_more_at_once_without_a_query(
@@ -157,20 +163,20 @@ def test_a_process_busy_with_its_downloads_refuses_more_at_once_without_a_query(
 ):
     settings.EXPORT_MAX_CONCURRENT_DOWNLOADS = 1
     sample_fiches()
-    client.get(JSON_URL)  # built and cached: the gate refuses even what is ready
+    client.get(PDF_URL)  # built and cached: the gate refuses even what is ready
     during = {}
-    real = views.build_actions_csv
+    real = views.build_recap_xlsx
 
-    def slow_csv(fiches):
+    def slow_xlsx(fiches, **kwargs):
         with django_assert_num_queries(0):
-            during["json"] = Client().get(JSON_URL)
-        return real(fiches)
+            during["pdf"] = Client().get(PDF_URL)
+        return real(fiches, **kwargs)
 
-    monkeypatch.setattr(views, "build_actions_csv", slow_csv)
-    assert client.get(CSV_URL).status_code == 200
-    assert during["json"].status_code == 503
-    assert "Réessayez dans quelques secondes" in during["json"].content.decode()
-    assert client.get(JSON_URL).status_code == 200
+    monkeypatch.setattr(views, "build_recap_xlsx", slow_xlsx)
+    assert client.get(XLSX_URL).status_code == 200
+    assert during["pdf"].status_code == 503
+    assert "Réessayez dans quelques secondes" in during["pdf"].content.decode()
+    assert client.get(PDF_URL).status_code == 200
 
 
 # --- throttled per client -----------------------------------------------------------------------

@@ -70,8 +70,15 @@ def fiche_sheet(response):
     return header, rows, total, dict(book["Informations"].iter_rows(values_only=True))
 
 
+def content(response) -> bytes:
+    """A download's bytes, streamed (CSV, JSON) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def csv_rows(response) -> list[dict]:
-    text = response.content.decode("utf-8-sig")
+    text = content(response).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text), delimiter=";"))
 
 
@@ -137,8 +144,8 @@ def test_the_csv_and_json_hold_the_unpublished_fiches_only_when_asked(drafts, ed
         "En relecture",
     )
 
-    assert len(json.loads(editor.get(JSON_URL).content)) == 27
-    items = json.loads(editor.get(JSON_URL + "?brouillons=1").content)
+    assert len(json.loads(content(editor.get(JSON_URL)))) == 27
+    items = json.loads(content(editor.get(JSON_URL + "?brouillons=1")))
     assert len(items) == 29
     assert {i["etat_libelle"] for i in items if i["etat"] != "publiee"} == {
         "Brouillon",
@@ -171,15 +178,17 @@ def test_a_cached_download_with_drafts_is_served_to_no_one_else(drafts, editor, 
     contributor = client_of(CONTRIBUTEUR, structures=[drafts["brouillon"].porteurs[0]])
     reader, colleague = client_of(LECTEUR), client_of(REDACTEUR, username="collegue")
     builds = []
-    real = views.build_actions_csv
-    monkeypatch.setattr(views, "build_actions_csv", lambda *a: builds.append(1) or real(*a))
-    url = CSV_URL + "?brouillons=1"
+    real = views.build_recap_xlsx
+    monkeypatch.setattr(
+        views, "build_recap_xlsx", lambda *a, **k: builds.append(1) or real(*a, **k)
+    )
+    url = XLSX_URL + "?brouillons=1"
 
-    assert len(csv_rows(editor.get(url))) == 29
-    assert len(csv_rows(Client().get(url))) == 27
-    assert len(csv_rows(reader.get(url))) == 27  # the public's file, shared
-    assert len(csv_rows(contributor.get(url))) == 28
-    assert len(csv_rows(colleague.get(url))) == 29  # the editors' file, shared
+    assert len(fiche_sheet(editor.get(url))[1]) == 29
+    assert len(fiche_sheet(Client().get(url))[1]) == 27
+    assert len(fiche_sheet(reader.get(url))[1]) == 27  # the public's file, shared
+    assert len(fiche_sheet(contributor.get(url))[1]) == 28
+    assert len(fiche_sheet(colleague.get(url))[1]) == 29  # the editors' file, shared
     # Built once for the editors, once for the public, once for the contributor.
     assert len(builds) == 3
 
@@ -299,4 +308,6 @@ def test_an_editors_pages_and_downloads_query_budget(size, django_assert_max_num
         (JSON_URL + "?brouillons=1", 10),
     ]:
         with django_assert_max_num_queries(budget):
-            assert editor.get(url).status_code == 200
+            response = editor.get(url)
+            assert response.status_code == 200
+            content(response)  # a streamed download reads its fiches while it is sent

@@ -32,6 +32,11 @@ pytestmark = pytest.mark.django_db
 CIBC_TOTAL = 100_200
 
 
+def body(response) -> bytes:
+    """A download's bytes: CSV and JSON are streamed."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def workbook(response, *, data_only=True):
     """The workbook as a viewer that does not recompute shows it: the formulas' cached values
     (data_only), unless `data_only` is False (the formulas themselves)."""
@@ -194,7 +199,7 @@ def test_the_csv_opens_in_french_excel_one_row_per_fiche(recap, client):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    raw = response.content
+    raw = body(response)
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == FicheActionResource().get_export_headers()
@@ -210,13 +215,13 @@ def test_the_csv_and_json_take_the_list_filters(recap, client):
     rows = list(
         csv.DictReader(
             io.StringIO(
-                client.get(reverse("actions:export-csv") + "?q=cibs").content.decode("utf-8-sig")
+                body(client.get(reverse("actions:export-csv") + "?q=cibs")).decode("utf-8-sig")
             ),
             delimiter=";",
         )
     )
     assert [row["titre"] for row in rows] == titles
-    items = json.loads(client.get(reverse("actions:export-json") + "?q=cibs").content)
+    items = json.loads(body(client.get(reverse("actions:export-json") + "?q=cibs")))
     assert [item["titre"] for item in items] == titles
     assert sum(item["budget_total"] for item in items) == CIBC_TOTAL
 
@@ -225,7 +230,7 @@ def test_the_json_nests_structures_orientations_and_budget_lines():
     sample = sample_fiches()
     response = Client().get(reverse("actions:export-json"))
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    items = json.loads(response.content)
+    items = json.loads(body(response))
     assert [item["slug"] for item in items] == [f.slug for f in sample["published"]]
     padess, generations = items[0], items[1]
     assert padess["orientations"] == [
@@ -255,9 +260,9 @@ def test_the_json_nests_structures_orientations_and_budget_lines():
 def test_drafts_are_exported_only_to_staff_who_ask_for_them(client, admin_client):
     sample_fiches()
     url = reverse("actions:export-json")
-    public = json.loads(client.get(url + "?brouillons=1").content)
-    staff = json.loads(admin_client.get(url).content)
-    asked = json.loads(admin_client.get(url + "?brouillons=1").content)
+    public = json.loads(body(client.get(url + "?brouillons=1")))
+    staff = json.loads(body(admin_client.get(url)))
+    asked = json.loads(body(admin_client.get(url + "?brouillons=1")))
     assert "Fiche en brouillon" not in [item["titre"] for item in public]
     assert "Fiche en brouillon" not in [item["titre"] for item in staff]
     brouillon = next(item for item in asked if item["titre"] == "Fiche en brouillon")
