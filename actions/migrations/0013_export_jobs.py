@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('actions', '0011_lignes_financement'),
+        ('actions', '0012_suivi'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
