@@ -31,8 +31,12 @@ seed: migrate
 	$(MANAGE) seed_recap
 	$(MANAGE) ensure_admin
 
+# The background worker (long exports: actions/tasks.py) runs beside the web server and stops
+# with it (Ctrl+C, or runserver ending for any reason).
 run: seed
 	@echo "Portail : http://$(HOST):$(PORT)/   Administration : http://$(HOST):$(PORT)/admin/"
+	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install-dev

@@ -153,24 +153,23 @@ class ExportJob(models.Model):
         limit = (now or timezone.now()) - timedelta(seconds=settings.EXPORT_JOB_STALE_SECONDS)
         return self.status == JobStatus.RUNNING and (self.heartbeat_at or self.created_at) < limit
 
-    def visible_to(self, user) -> bool:
+    def visible_to(self, user, scope: str) -> bool:
         """A public file's job is anyone's who has its address (an unguessable id); a job
         whose file holds unpublished fiches, only its requester's, staff's, and of those who
-        see the same unpublished fiches (the same audience)."""
+        see the same unpublished fiches (the same audience: `scope`, the visitor's
+        FicheAction.objects.unpublished_scope)."""
         if self.audience == "public":
             return True
         if not user.is_authenticated:
             return False
         if user.is_superuser or self.requested_by_id == user.pk:
             return True
-        from .models import FicheAction
+        return scope == self.audience
 
-        return FicheAction.objects.unpublished_scope(user) == self.audience
-
-    def may_retry(self, user) -> bool:
+    def may_retry(self, user, scope: str) -> bool:
         """Relaunch a failed job: its requester, or staff who may see it (an anonymous
         visitor's public job: anyone who sees it, since nobody else could)."""
-        if not self.visible_to(user):
+        if not self.visible_to(user, scope):
             return False
         if self.requested_by_id is None:
             return True

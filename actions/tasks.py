@@ -47,6 +47,7 @@ class Progress:
         self.job_id = job_id
         self.phase, self.done, self.total = "", 0, 0
         self.last = 0.0
+        self.units = 0  # what the finished job counts: the PDF's pages, the workbook's rows
 
     def start(self, phase: str, total: int) -> None:
         self.phase, self.done, self.total = phase, 0, total
@@ -59,6 +60,8 @@ class Progress:
         self.done = done
         # An estimate (the PDF's pages) runs on rather than showing more than all done.
         self.total = max(self.total, done)
+        if self.phase in (PHASE_LAYOUT, PHASE_ROWS):
+            self.units = max(self.units, done)
         self.flush()
 
     def flush(self, force: bool = False) -> None:
@@ -182,8 +185,8 @@ def run_export_job(job_id) -> str:
         content=content,
         size=len(content),
         phase=PHASE_DONE,
-        done=progress_.total or job.fiches,
-        total=progress_.total or job.fiches,
+        done=progress_.units or job.fiches,
+        total=progress_.units or job.fiches,
         heartbeat_at=finished,
         finished_at=finished,
         expires_at=finished + timedelta(hours=settings.EXPORT_JOB_HOURS),

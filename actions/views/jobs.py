@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from ..jobs import ExportJob, JobStatus
+from ..models import FicheAction
 from ..services.exports import export_job_retry
 from .mixins import VisibleFichesMixin
 
@@ -18,12 +19,16 @@ from .mixins import VisibleFichesMixin
 REFRESH_SECONDS = 5
 
 
+def scope_of(user) -> str:
+    return FicheAction.objects.unpublished_scope(user) if user.is_authenticated else ""
+
+
 def visible_job(request, pk, *, with_file=False) -> ExportJob:
     """The job, if the visitor may see it (a 404 otherwise, as for a fiche it may not see); a
     dead worker's job found running is marked failed on the way."""
     jobs = ExportJob.objects.all() if with_file else ExportJob.objects.without_file()
     job = get_object_or_404(jobs, pk=pk)
-    if not job.visible_to(request.user):
+    if not job.visible_to(request.user, scope_of(request.user)):
         raise Http404("Export introuvable.")
     if job.is_stale() and ExportJob.objects.filter(pk=job.pk).fail_stale():
         job.refresh_from_db()
@@ -44,7 +49,8 @@ class ExportJobView(VisibleFichesMixin, DetailView):
             etat=job.state(),
             expire=job.is_expired(),
             refresh=REFRESH_SECONDS if job.unfinished else None,
-            peut_relancer=job.status == JobStatus.FAILED and job.may_retry(self.request.user),
+            peut_relancer=job.status == JobStatus.FAILED
+            and job.may_retry(self.request.user, scope_of(self.request.user)),
             relance_url=job_export_url(job),
             heures=settings.EXPORT_JOB_HOURS,
         )
@@ -90,7 +96,7 @@ class ExportJobRetryView(View):
 
     def post(self, request, pk):
         job = visible_job(request, pk)
-        if not job.may_retry(request.user):
+        if not job.may_retry(request.user, scope_of(request.user)):
             raise PermissionDenied(
                 "Seuls la personne qui a demandé ce document et l'équipe du portail peuvent le "
                 "relancer."

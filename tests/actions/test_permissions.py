@@ -1,12 +1,15 @@
 """Who may do what: the permission matrix of the four staff roles and the public, end to end."""
 
 import html
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from actions.jobs import ExportJob, JobStatus
 from actions.models import Etat, FicheAction, Role
 from actions.roles import ADMINISTRATEUR, CONTRIBUTEUR, LECTEUR, REDACTEUR, ROLES, roles_ensure
 from comites.models import Avenant, Instantane
@@ -154,6 +157,29 @@ def changes_avenant(client, world) -> bool:
     return avenant.resume == "Après"
 
 
+def editors_export_job(status=JobStatus.READY) -> ExportJob:
+    """A background export of another editor's, with every draft in it (audience "tous")."""
+    return ExportJob.objects.create(
+        kind="recap-pdf",
+        key=f"download:recap-pdf:tous:v:{status}",
+        query="brouillons=1",
+        audience="tous",
+        requested_by=UserFactory(username=f"demandeur-{status}"),
+        status=status,
+        file_name="recap-avec-brouillons.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-1.7 brouillons",
+        error="La fabrication du document a échoué." if status == JobStatus.FAILED else "",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+
+
+def retries_job(client, job) -> bool:
+    client.post(reverse("exports:retry", args=[job.pk]))
+    job.refresh_from_db()
+    return job.status == JobStatus.WAITING
+
+
 # Each action does what a user would, and says whether it happened.
 ACTIONS = {
     "liste_brouillon": lambda c, w: w["brouillon"].titre in listing(c),
@@ -245,6 +271,15 @@ ACTIONS = {
     "modifier_instantane": lambda c, w: changes_snapshot(c, instantane_arreter(nom="Comité")),
     "ajouter_avenant": lambda c, w: adds_avenant(c, w),
     "modifier_avenant": lambda c, w: changes_avenant(c, w),
+    # A background export holding an editor's drafts (/exports/<id>/): its page and file for
+    # those who see the same drafts only, a 404 for the others; relaunched by staff among them.
+    "voir_export_brouillons": lambda c, w: (
+        c.get(editors_export_job().get_absolute_url()).status_code == 200
+    ),
+    "fichier_export_brouillons": lambda c, w: (
+        c.get(reverse("exports:file", args=[editors_export_job().pk])).status_code == 200
+    ),
+    "relancer_export_brouillons": lambda c, w: retries_job(c, editors_export_job(JobStatus.FAILED)),
 }
 
 ROLES_TESTED = ["anonyme", "contributeur", "lecteur", "redacteur", "administrateur"]
@@ -288,6 +323,9 @@ MATRIX = {
     "modifier_instantane": [False, False, False, False, False],
     "ajouter_avenant": [False, False, False, True, True],
     "modifier_avenant": [False, False, False, True, True],
+    "voir_export_brouillons": [False, False, False, True, True],
+    "fichier_export_brouillons": [False, False, False, True, True],
+    "relancer_export_brouillons": [False, False, False, True, True],
 }
 
 
