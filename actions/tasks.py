@@ -32,9 +32,9 @@ from .pdf import build_recap_pdf
 
 logger = logging.getLogger(__name__)
 
-# A recap PDF page holds about three generated fiches (335 pages for 1,000: docs/benchmarks.md):
+# A recap PDF page holds two or three generated fiches (335 pages for 1,000, 5,817 for 10,029):
 # the layout's progress is told against this estimate, raised when the layout goes past it.
-FICHES_PER_PAGE = 3
+FICHES_PER_PAGE = 2
 # The progress written at most this often (seconds): each write is one UPDATE.
 PROGRESS_SECONDS = 0.5
 
