@@ -23,6 +23,7 @@ class ActionsConfig(AppConfig):
         from .financements import refuse_period_leaving_lines
         from .pydyf_cache import install_pydyf_page_references_cache
         from .querysets import register_sqlite_functions
+        from .search import connect_search_receivers
 
         # WeasyPrint's tagging reads pydyf's page list once per element: built once instead.
         install_pydyf_page_references_cache()
@@ -32,6 +33,8 @@ class ActionsConfig(AppConfig):
         # Every write to the fiches, structures and referential changes the data version, the
         # key of the cached downloads (contrat/dataversion.py).
         connect_receivers()
+        # The same writes queue their fiches for the full-text index (actions/search.py).
+        connect_search_receivers()
         # A contract's period must hold its fiches' financing lines: said in French by the
         # contract's form before the database's trigger refuses it.
         period_checked.connect(refuse_period_leaving_lines, dispatch_uid="actions_periode")

@@ -25,6 +25,7 @@ from .models import (
     SousAction,
     ValeurIndicateur,
 )
+from .search import search_index_update
 
 BATCH_SIZE = 2000  # rows per INSERT, and fiches built between two writes (flat memory)
 # The demo contract's years, when it has none yet (the recap's source gives none).
@@ -173,6 +174,8 @@ def _write(fiches: list[FicheAction], summary: DemoSummary) -> None:
             valeurs.append(valeur)
     ValeurIndicateur.objects.bulk_create(valeurs, batch_size=BATCH_SIZE)
     Etape.objects.bulk_create(etapes, batch_size=BATCH_SIZE)
+    # bulk_create sends no signal: the search index is told of these fiches here.
+    search_index_update(fiche_ids=[fiche.pk for fiche in fiches])
     summary.fiches += len(fiches)
     summary.participations += len(participations)
     summary.lignes_budget += len(lignes)

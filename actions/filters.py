@@ -9,13 +9,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
 from contrat.formats import format_euros
-from contrat.text import fold
+from contrat.search import MAX_TERMS, parse_query, words
 from enjeux.models import Orientation
 from enjeux.querysets import current_enjeux
 from structures.models import Structure
 
 from .models import FicheAction, Role, Statut
-from .querysets import SEARCH_MAX_TERMS, SEARCH_SEPARATORS, Fold
+from .querysets import Fold
 
 SEARCH_MAX_LENGTH = 200
 # A file name's words for the filters: each value this long at most, all of them this long.
@@ -27,6 +27,7 @@ SORT_CHOICES = [
     ("titre", "Titre (A → Z)"),
     ("-budget", "Budget (du plus élevé au plus faible)"),
     ("budget", "Budget (du plus faible au plus élevé)"),
+    ("pertinence", "Pertinence (avec une recherche)"),
 ]
 
 BUDGET_FIELD = {
@@ -47,10 +48,9 @@ def short_slug(value) -> str:
 
 
 def validate_search(value: str) -> None:
-    words = [word for word in SEARCH_SEPARATORS.split(fold(value)) if word]
-    if len(words) > SEARCH_MAX_TERMS:
+    if len(words(value)) > MAX_TERMS:
         raise ValidationError(
-            f"La recherche est limitée à {SEARCH_MAX_TERMS} mots : raccourcissez-la.",
+            f"La recherche est limitée à {MAX_TERMS} mots : raccourcissez-la.",
             code="too_many_words",
         )
 
@@ -113,8 +113,9 @@ class FicheFilter(django_filters.FilterSet):
         max_length=SEARCH_MAX_LENGTH,
         validators=[validate_search],
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-        help_text="Titre, descriptif, enjeu, structures, sous-actions ; "
-        "sans tenir compte des accents ni des majuscules.",
+        help_text="Titre, descriptif, enjeu, structures, sous-actions ; au singulier comme "
+        "au pluriel, sans tenir compte des accents ni des majuscules. Tous les mots sont "
+        "cherchés ; « entre guillemets », une expression exacte.",
     )
     enjeu = django_filters.ModelChoiceFilter(
         label="Enjeu",
@@ -195,9 +196,17 @@ class FicheFilter(django_filters.FilterSet):
         super().__init__(QueryDict() if data is None else data, *args, **kwargs)
 
     def filter_queryset(self, queryset):
-        # Sorting comes last and always, so a missing or bad `sort` still gives recap order.
+        # Sorting comes last and always, so a missing or bad `sort` still gives recap order;
+        # a search without a chosen order lists the best matches first.
         queryset = super().filter_queryset(queryset)
-        return queryset.sorted_by(self.form.cleaned_data.get("sort") or "ordre")
+        default = "pertinence" if self.search_query else "ordre"
+        return queryset.sorted_by(self.form.cleaned_data.get("sort") or default)
+
+    @property
+    def search_query(self):
+        """The search as read into terms (contrat.search.SearchQuery, false when there is
+        none): the result cards highlight its words."""
+        return parse_query(self.cleaned.get("q") or "")
 
     def filter_nothing(self, queryset, name, value):
         return queryset

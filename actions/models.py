@@ -21,6 +21,7 @@ from .choices import Etat, NatureFinancement, NatureSousAction, Periodicite, Rol
 from .financements import LigneFinancement
 from .jobs import ExportJob
 from .querysets import FicheActionQuerySet
+from .search_tables import FicheRecherche, FicheRechercheFts
 from .suivi import Etape, Indicateur, PointAvancement, ValeurIndicateur
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "ExportJob",
     "FicheAction",
     "Indicateur",
+    "FicheRecherche",
+    "FicheRechercheFts",
     "LigneBudget",
     "LigneFinancement",
     "NatureFinancement",

@@ -1,13 +1,12 @@
 """Chainable reads of fiches actions; every page's select/prefetch lives here, once."""
 
-import re
-import unicodedata
-
-from django.db import models
+from django.db import connections, models
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
+    FloatField,
     Func,
     OuterRef,
     Prefetch,
@@ -15,19 +14,18 @@ from django.db.models import (
     Subquery,
     Sum,
     TextField,
+    Value,
+    When,
 )
+from django.db.models.functions import Length
 
+from contrat.search import SearchQuery, parse_query, search_index_flush
 from contrat.text import fold
 from structures.models import Structure
 
 from .budget import BUDGET_FIELD, Bilan, bilan_aggregates, ligne_total_expression
 from .choices import Etat, Role
 from .suivi import Indicateur
-
-# After folding, quotes and apostrophes are ASCII: "l’ESS" and "l'ess" both give "l", "ess".
-SEARCH_SEPARATORS = re.compile(r"[\s'\"<>]+")
-SEARCH_PUNCTUATION = ".,;:!?()[]{}"
-SEARCH_MAX_TERMS = 10
 
 
 class Fold(Func):
@@ -46,18 +44,6 @@ def register_sqlite_functions(sender, connection, **kwargs):
     migration 0008 (connected to `connection_created` in ActionsConfig.ready)."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("CONTRAT_FOLD", 1, fold, deterministic=True)
-
-
-def search_terms(query: str) -> list[str]:
-    """'Ludothèque  « CIBS »' -> ['ludotheque', 'cibs']: folded words, without control
-    characters or surrounding punctuation, at most SEARCH_MAX_TERMS, each once."""
-    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in fold(query or ""))
-    terms = []
-    for word in SEARCH_SEPARATORS.split(text):
-        word = word.strip(SEARCH_PUNCTUATION)
-        if word and word not in terms:
-            terms.append(word)
-    return terms[:SEARCH_MAX_TERMS]
 
 
 class FicheActionQuerySet(models.QuerySet):
@@ -145,41 +131,61 @@ class FicheActionQuerySet(models.QuerySet):
         """Fiches where some structure holds `role` (every financed fiche, say)."""
         return self.filter(pk__in=self.model.objects.filter(participations__role=role).values("pk"))
 
-    def search(self, query: str):
-        """Every word of `query` must appear, whatever the case and accents, in the title, the
-        descriptif, the enjeu text, a structure's name, acronym or other spellings, or a
-        sub-action. The ORM parametrises and `contains` escapes % and _.
+    def search(self, query):
+        """The fiches where every term of `query` (a string or a parsed
+        `contrat.search.SearchQuery`) appears, stemmed, accent- and case-blind: in the title,
+        the descriptif, the enjeu text, a structure's name, acronym or other spellings, or a
+        sub-action; a quoted phrase as a phrase. Read from the full-text index
+        (actions/search.py), on either engine; annotated for `sorted_by("pertinence")`:
+        `search_titre` and `search_descriptif` (1 when every term is found there) and
+        `search_rank` (higher is better: PostgreSQL's ts_rank, SQLite's bm25 negated), which
+        only orders fiches found in the same places, so both engines mostly agree."""
+        parsed = query if isinstance(query, SearchQuery) else parse_query(query)
+        if not parsed:
+            return self
+        search_index_flush(self.db)
+        if connections[self.db].vendor == "postgresql":
+            return self._search_postgresql(parsed)
+        return self._search_sqlite(parsed)
 
-        Each place is its own `pk IN (…)` so that PostgreSQL answers each with its trigram
-        indexes (migration 0008) instead of testing every fiche in turn."""
-        Participation = self._row_model("participations")
-        SousAction = self._row_model("sous_actions")
+    def _search_postgresql(self, parsed):
+        from django.contrib.postgres.search import SearchQuery as TsQuery
+        from django.contrib.postgres.search import SearchRank
 
-        terms = search_terms(query)
-        queryset = self
-        for term in terms:
-            textes = self.model.objects.alias(
-                _titre=Fold("titre"), _descriptif=Fold("descriptif"), _enjeu=Fold("enjeu_texte")
-            ).filter(
-                Q(_titre__contains=term) | Q(_descriptif__contains=term) | Q(_enjeu__contains=term)
-            )
-            structures = Structure.objects.alias(
-                _nom=Fold("nom"), _sigle=Fold("sigle"), _graphies=Fold("autres_graphies")
-            ).filter(
-                Q(_nom__contains=term) | Q(_sigle__contains=term) | Q(_graphies__contains=term)
-            )
-            sous_actions = SousAction.objects.alias(
-                _titre=Fold("titre"), _description=Fold("description")
-            ).filter(Q(_titre__contains=term) | Q(_description__contains=term))
-            queryset = queryset.filter(
-                Q(pk__in=textes.values("pk"))
-                | Q(
-                    pk__in=Participation.objects.filter(
-                        structure__in=structures.values("pk")
-                    ).values("fiche")
-                )
-                | Q(pk__in=sous_actions.values("fiche"))
-            )
+        # The stems are contrat.search's: 'simple' only reads them (french_stem made the same).
+        def tsquery(weight=""):
+            return TsQuery(parsed.tsquery(weight), search_type="raw", config="simple")
+
+        document = "recherche__document"
+        return self.filter(**{document: tsquery()}).alias(
+            search_titre=Case(When(**{document: tsquery("A")}, then=1), default=0),
+            search_descriptif=Case(When(**{document: tsquery("B")}, then=1), default=0),
+            # Normalised by the log of the document's length, closer to bm25 than the raw rank.
+            search_rank=SearchRank(F(document), tsquery(), normalization=Value(1)),
+        )
+
+    def _search_sqlite(self, parsed):
+        from .search_tables import drive_from_fts
+
+        Fts = self._row_model("recherche_fts")
+
+        def in_column(column):
+            return Q(pk__in=Fts.objects.filter(**{f"{column}__match": parsed.fts5()}).values("pk"))
+
+        queryset = self.filter(recherche_fts__document__match=parsed.fts5()).alias(
+            search_titre=Case(When(in_column("titre"), then=1), default=0),
+            search_descriptif=Case(When(in_column("descriptif"), then=1), default=0),
+            # bm25 is lower for a better match; its weights: title, descriptif, the rest.
+            search_rank=Func(
+                F("recherche_fts__document"),
+                Value(10.0),
+                Value(4.0),
+                Value(1.0),
+                function="-bm25",
+                output_field=FloatField(),
+            ),
+        )
+        drive_from_fts(queryset.query)
         return queryset
 
     def _with_budget(self):
@@ -203,7 +209,25 @@ class FicheActionQuerySet(models.QuerySet):
 
     def sorted_by(self, key: str = "ordre"):
         """'ordre' (recap order, the default), 'titre' (ignoring case and accents), '-budget'
-        or 'budget' (fiches without budget last); an unknown key falls back to recap order."""
+        or 'budget' (fiches without budget last), 'pertinence' (after `search()`: a match in
+        the title first, then the descriptif, then the rest, each by rank); an unknown key
+        falls back to recap order."""
+        if key == "pertinence" and "search_rank" in self.query.annotations:
+            # Among fiches found in the same places, the shorter text where the words are is
+            # the closer match (as bm25 counts it); the engines' ranks break the ties left.
+            closeness = Case(
+                When(search_titre=1, then=Length("titre")),
+                When(search_descriptif=1, then=Length("descriptif")),
+                default=None,
+            )
+            return self.order_by(
+                "-search_titre",
+                "-search_descriptif",
+                closeness.asc(nulls_last=True),
+                "-search_rank",
+                "ordre",
+                "pk",
+            )
         if key == "titre":
             return self.order_by(Fold("titre"), "pk")
         if key in ("budget", "-budget"):

@@ -22,6 +22,7 @@ from .cells import (
 )
 from .models import Etat, FicheAction, LigneBudget, Participation, Statut
 from .recap import FIGURES
+from .search import search_index_queue
 from .services import StaleFicheError, fiche_claim_version, history_record_import
 
 __all__ = ["FicheActionResource", "parse_amount", "plain_amount", "with_export_relations"]
@@ -255,6 +256,8 @@ class FicheActionResource(AtomicImportMixin, RelatedRowsMixin, resources.ModelRe
         super().after_import(dataset, result, **kwargs)
         if not (kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors()):
             history_record_import(fiches=self.imported_fiches, user=kwargs.get("user"))
+            # Their rows were written by bulk_create, which sends no signal.
+            search_index_queue(fiche_ids=[fiche.pk for fiche in self.imported_fiches])
 
     def check_orientations(self, fiche, orientations):
         """Resolved while cleaning: nothing more to check."""

@@ -17,7 +17,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contrat.settings.dev")
 
 BACKUP_DIR = ROOT / "backups"
-EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
+# The search index is neither (one table per engine, unmanaged): loaddata's signals rebuild
+# it from the restored fiches (actions/search.py).
+EXCLUDED = [
+    "contenttypes",
+    "auth.permission",
+    "sessions",
+    "actions.FicheRecherche",
+    "actions.FicheRechercheFts",
+]
 
 
 class RestoreRefused(Exception):

@@ -1,5 +1,5 @@
 """Template filters of the fiche pages: the descriptif's paragraphs, line breaks and bullets;
-an indicator's values with their unit."""
+an indicator's values with their unit; the search's highlighted words."""
 
 import re
 from itertools import groupby
@@ -9,8 +9,25 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from contrat.formats import format_number
+from contrat.search import excerpt, highlight
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def surligne(context, text):
+    """`{% surligne fiche.titre %}`: the text escaped, with the words the page's search
+    (`recherche` in the context: a contrat.search.SearchQuery; none outside a search)
+    matches in <mark>."""
+    return highlight(text, context.get("recherche"))
+
+
+@register.simple_tag(takes_context=True)
+def extrait(context, text):
+    """`{% extrait fiche.descriptif as x %}`: a few words of the text around the first one
+    the page's search matches, highlighted; '' when none does."""
+    return excerpt(text, context.get("recherche"))
+
 
 # The recap writes bullets as "-", "·", "•", "–" or "▪" at the start of a line.
 BULLET = re.compile(r"^[-·•–▪*]\s*(?=\S)")

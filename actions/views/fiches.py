@@ -74,6 +74,8 @@ class FicheListView(VisibleFichesMixin, FilterView):
         # The downloads ask for unpublished fiches with their own checkbox, never by a link.
         params.pop(UNPUBLISHED_PARAM, None)
         context.update(
+            # The search read into stemmed terms: the cards highlight the words it matched.
+            recherche=filterset.search_query,
             totaux=self.totaux,
             filtres_actifs=filterset.describe(),
             erreurs_filtres=[

@@ -1,9 +1,11 @@
 """The structures, French-sorted, and what each one carries (served under /structures/)."""
 
+from django import forms
 from django.db.models import Q
 from django.views.generic import DetailView, ListView
 
 from contrat.pagination import CountedPaginator
+from contrat.search import parse_query, text_matches
 from contrat.text import french_sort_key
 from structures.models import Structure
 
@@ -19,6 +21,22 @@ ROLE_GROUPS = [
 ]
 
 
+class StructureSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Rechercher une structure",
+        required=False,
+        max_length=200,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text="Nom, sigle ou autre écriture du nom ; au singulier comme au pluriel, sans "
+        "tenir compte des accents ni des majuscules.",
+        error_messages={
+            "max_length": "La recherche est limitée à %(limit_value)d caractères : elle n'a "
+            "pas été appliquée."
+        },
+    )
+
+
 class StructureListView(VisibleFichesMixin, ListView):
     context_object_name = "structures"
 
@@ -31,6 +49,15 @@ class StructureListView(VisibleFichesMixin, ListView):
         roles = fiches.roles_by_structure() if fiches is not None else {}
         # Sorted in Python: the list is short and the order is then the same on every engine.
         structures = sorted(context["structures"], key=lambda s: french_sort_key(s.nom))
+        # Searched in Python too, with the fiches' words and stems (contrat/search.py): the
+        # whole list is read anyway, so the search costs no query.
+        form = StructureSearchForm(self.request.GET)
+        recherche = parse_query(form.cleaned_data["q"] if form.is_valid() else "")
+        context.update(form=form, recherche=recherche, nombre_total=len(structures))
+        if recherche:
+            structures = [
+                s for s in structures if text_matches(recherche, s.nom, s.sigle, s.autres_graphies)
+            ]
         for structure in structures:
             counts = roles.get(structure.pk, {})
             structure.compteurs = {

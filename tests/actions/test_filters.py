@@ -108,18 +108,19 @@ def test_search_finds_a_structure_by_name_acronym_or_other_spelling_without_dupl
 
     assert titles("q=CIBS") == ["Séniors actifs"]
     assert titles("q=cibc") == ["Séniors actifs"]
-    assert titles("q=émergence") == ["Séniors actifs", "Sans Emergence ici"]
+    # Found in its title, "Sans Emergence ici" comes first (tests/actions/test_search.py).
+    assert titles("q=émergence") == ["Sans Emergence ici", "Séniors actifs"]
 
 
-def test_search_treats_percent_and_underscore_as_plain_characters():
+def test_search_reads_percent_and_underscore_as_separators_not_wildcards():
     FicheActionFactory(titre="Réduire de 50% les déchets")
     FicheActionFactory(titre="Un_identifiant")
     FicheActionFactory(titre="Autre chose")
 
-    assert titles("q=%25") == ["Réduire de 50% les déchets"]
-    assert titles("q=_") == ["Un_identifiant"]
+    # Not words: no term, every fiche (nothing is a LIKE wildcard any more).
+    assert titles("q=%25") == titles("q=_") == titles("q=%5C") == titles("")
     assert titles("q=50%25") == ["Réduire de 50% les déchets"]
-    assert titles("q=%5C") == []  # a backslash, LIKE's escape character, is literal too
+    assert titles("q=identifiant") == ["Un_identifiant"]
 
 
 def test_search_with_only_spaces_or_punctuation_keeps_every_fiche():

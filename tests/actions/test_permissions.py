@@ -90,7 +90,9 @@ def changes_fiche(client, fiche) -> bool:
 
 
 def listing(client, query="") -> str:
-    return html.unescape(client.get(f"/actions/{query}").content.decode())
+    # The words a search found are highlighted: <mark> left out to read the titles.
+    page = client.get(f"/actions/{query}").content.decode()
+    return html.unescape(page.replace("<mark>", "").replace("</mark>", ""))
 
 
 def shows(client, url, text) -> bool:
