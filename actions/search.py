@@ -10,7 +10,7 @@ that it always reads what its own transaction wrote. Bulk writes that send no si
 rebuilds everything (`search_index_rebuild`).
 
 The index lives in actions/search_tables.py: an FTS5 table on SQLite, a tsvector document
-under a GIN index on PostgreSQL (migration 0013). Both receive the same folded words
+under a GIN index on PostgreSQL (migration 0014). Both receive the same folded words
 (contrat/search.py); see there how the two engines stem them alike.
 """
 

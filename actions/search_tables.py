@@ -1,4 +1,4 @@
-"""The search index's two tables, one per engine (migration 0013 creates each on its own
+"""The search index's two tables, one per engine (migration 0014 creates each on its own
 engine only, hence unmanaged): written by actions/search.py alone, read by
 `FicheActionQuerySet.search`. Neither is backed up (dumpdata skips unmanaged models): a
 restore rebuilds the index from the fiches."""

@@ -5,7 +5,7 @@ the index (actions/search.py) and both engines' queries (actions/querysets.py) b
 Both engines see the same words: the text is folded (contrat.text.fold) and cut into words
 here, in Python. SQLite's FTS5 index then holds each word's stem (`stem`, snowballstemmer); the
 PostgreSQL search document reads the same words through the `french_unaccent` configuration,
-whose `french_stem` dictionary is the same Snowball French stemmer (migration 0013, checked
+whose `french_stem` dictionary is the same Snowball French stemmer (migration 0014, checked
 word by word in tests/actions/test_search.py). The query's stems are computed here for both.
 """
 

@@ -1,4 +1,4 @@
-"""The search reads its index on either engine (migration 0013): PostgreSQL's GIN index of the
+"""The search reads its index on either engine (migration 0014): PostgreSQL's GIN index of the
 search documents, SQLite's FTS5 table; never a scan of every fiche's texts."""
 
 import pytest

@@ -62,7 +62,7 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("actions", "0012_suivi")]
+    dependencies = [("actions", "0013_export_jobs")]
 
     operations = [
         migrations.CreateModel(
