@@ -66,6 +66,35 @@ def lines_of(fiches):
     return LigneFinancement.objects.filter(fiche__in=fiches.order_by().values("pk"))
 
 
+# A financing line as the exports write it (its fiche and financer named), in this order.
+LINE_VALUES = (
+    "fiche__slug",
+    "fiche__titre",
+    "financeur__slug",
+    "financeur__nom",
+    "annee",
+    "nature",
+    "prevu",
+    "accorde",
+    "verse",
+    "date_decision",
+    "reference_decision",
+    "note",
+)
+LINES_CHUNK_SIZE = 2000
+
+
+def line_values(fiches):
+    """The financing lines of these fiches as LINE_VALUES tuples, in recap order, then year,
+    financer and nature, read in chunks."""
+    return (
+        lines_of(fiches)
+        .order_by("fiche__ordre", "fiche", "annee", "financeur__nom", "nature", "pk")
+        .values_list(*LINE_VALUES)
+        .iterator(chunk_size=LINES_CHUNK_SIZE)
+    )
+
+
 def _financeur(row: dict) -> Structure:
     """An unsaved Structure from a values() row: its name, acronym and slug for the pages."""
     return Structure(

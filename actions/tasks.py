@@ -15,7 +15,6 @@ from django_tasks import task
 from contrat import progress
 from contrat.current import current_contrat
 
-from .exports import build_recap_xlsx
 from .filters import FicheFilter
 from .jobs import (
     PHASE_DONE,
@@ -29,6 +28,7 @@ from .jobs import (
 )
 from .models import FicheAction
 from .pdf import build_recap_pdf
+from .workbook import build_recap_xlsx
 
 logger = logging.getLogger(__name__)
 

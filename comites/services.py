@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from actions.exports import build_recap_xlsx
 from actions.models import FicheAction
 from actions.pdf import build_recap_pdf
+from actions.workbook import build_recap_xlsx
 from contrat.current import current_contrat
 from contrat.dataversion import data_version
 

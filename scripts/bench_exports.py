@@ -137,7 +137,8 @@ def run_case(name: str) -> dict:
     if kind == "pdf":
         from actions.pdf import build_recap_pdf
     else:
-        from actions.exports import build_actions_csv, build_actions_json, build_recap_xlsx
+        from actions.exports import build_actions_csv, build_actions_json
+        from actions.workbook import build_recap_xlsx
     if kind == "import":
         from actions.resources import FicheActionResource
         from contrat.spreadsheets import CSV

@@ -26,13 +26,14 @@ from contrat.downloads import RenderBusy, busy_response, cached_render, download
 from contrat.pagination import CountedPaginator
 
 from ..chart import indicator_chart
-from ..exports import build_recap_xlsx, stream_actions_csv, stream_actions_json
+from ..exports import stream_actions_csv, stream_actions_json
 from ..filters import FicheFilter
 from ..models import FicheAction, Role
 from ..pdf import build_fiche_pdf, build_recap_pdf
 from ..plan import fiche_plan
 from ..services.exports import export_job_request
 from ..synthese import build_synthese_pdf
+from ..workbook import build_recap_xlsx
 from .mixins import VisibleFichesMixin
 
 
