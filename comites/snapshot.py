@@ -185,6 +185,16 @@ class Frozen:
         return [(item["libelle"], _bilan(item)) for item in self.data["par_enjeu"]]
 
     @property
+    def indicators(self) -> list[dict]:
+        """Every fiche's indicators, in recap order, each with its fiche's title and slug
+        (snapshots arrested before the indicators existed have none)."""
+        return [
+            {**indicateur, "fiche_titre": fiche["titre"], "fiche_slug": fiche["slug"]}
+            for fiche in self.fiches
+            for indicateur in fiche.get("indicateurs", [])
+        ]
+
+    @property
     def matrix(self) -> Matrix:
         """The plan's Matrix again, so that its tables (and their template) serve as they are."""
         plan = self.data["financeurs"]

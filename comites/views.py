@@ -17,7 +17,7 @@ from actions.views.fiches import pdf_csp_exempt
 from contrat.current import current_contrat
 from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
 
-from .ecarts import compare
+from .ecarts import compare, indicator_text
 from .models import Avenant, AvenantFiche, Instantane
 from .services import published_fiches
 from .snapshot import Frozen, snapshot_data
@@ -70,6 +70,9 @@ class InstantaneDetailView(TemplateView):
         instantane = snapshot_or_404(self.kwargs["slug"])
         frozen = Frozen(instantane.donnees)
         autres = Instantane.objects.listed().exclude(pk=instantane.pk).only("nom", "slug", "date")
+        indicateurs = [
+            {**indicateur, "texte": indicator_text(indicateur)} for indicateur in frozen.indicators
+        ]
         return super().get_context_data(
             contrat=current_contrat(),
             instantane=instantane,
@@ -77,6 +80,8 @@ class InstantaneDetailView(TemplateView):
             total=frozen.total,
             subtotals=frozen.subtotals,
             tables=frozen.matrix.tables,
+            indicateurs=indicateurs,
+            atteints=sum(1 for indicateur in indicateurs if indicateur["atteint"]),
             autres=list(autres),
             **kwargs,
         )

@@ -17,7 +17,7 @@ from actions.roles import REDACTEUR
 from comites.models import Instantane
 from comites.services import instantane_arreter
 from tests.conftest import page_text
-from tests.factories import staff_user
+from tests.factories import IndicateurFactory, ValeurIndicateurFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 MIGRATION = __import__("comites.migrations.0001_initial", fromlist=["TRIGGERS"])
@@ -185,3 +185,18 @@ def test_later_edits_leave_the_snapshot_pages_and_files_as_they_were(instantane,
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Fiches actions"]
     assert "Épicerie solidaire" in [row[0] for row in sheet.iter_rows(values_only=True)]
     assert xlsx["Content-Disposition"].startswith('attachment; filename="recap-comite')
+
+
+def test_the_snapshot_page_shows_its_frozen_indicators(world, client):
+    indicateur = IndicateurFactory(
+        fiche=world["padess"], nom="Structures accompagnées", unite="structures"
+    )
+    ValeurIndicateurFactory(indicateur=indicateur, annee=2025, valeur=Decimal(55))
+    instantane = instantane_arreter(nom="Comité de pilotage 2026", date=None)
+    ValeurIndicateurFactory(indicateur=indicateur, annee=2026, valeur=Decimal(12))
+
+    page = page_text(client.get(instantane.get_absolute_url()))
+
+    assert "1 indicateur, dont 1 à sa cible ce jour-là" in page
+    assert "Structures accompagnées (structures)" in page
+    assert "55 structures en 2025 (cible atteinte)" in page  # not today's 12
