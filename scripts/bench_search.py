@@ -43,6 +43,9 @@ def timed(client, url: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fiches", type=int, default=10_000)
+    parser.add_argument(
+        "--existing", action="store_true", help="Measure the database as it is (no generation)."
+    )
     args = parser.parse_args()
 
     import django
@@ -57,10 +60,12 @@ def main() -> None:
     from actions.demo import demo_generate
     from actions.models import FicheAction
 
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    demo_generate(fiches=args.fiches, seed=args.fiches)
-    generated = time.perf_counter() - started
+    generated = 0.0
+    if not args.existing:
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        demo_generate(fiches=args.fiches, seed=args.fiches)
+        generated = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -83,6 +88,9 @@ def main() -> None:
     except ImportError:
         pass
     else:
+        if args.existing:
+            print(json.dumps(results, ensure_ascii=False))
+            return
         started = time.perf_counter()
         search_index_rebuild()
         results["rebuild_seconds"] = round(time.perf_counter() - started, 1)
