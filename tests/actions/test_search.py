@@ -28,6 +28,7 @@ from actions.resources import FicheActionResource
 from actions.roles import REDACTEUR
 from actions.search import fiche_texts, search_index_rebuild
 from contrat.search import parse_query, stem, words
+from structures.resources import StructureResource
 from tests.conftest import page_html
 from tests.factories import (
     FicheActionFactory,
@@ -370,6 +371,19 @@ def test_an_import_is_indexed():
     assert found("jardin") == found("potager") == {"Jardins partagés"}
     assert found("reparer") == {"Repair café"}
     assert found("ancien") == set()
+
+
+def test_a_structure_renamed_by_an_import_reindexes_its_fiches():
+    structure = StructureFactory(nom="Maison des jeux", slug="maison-des-jeux")
+    ParticipationFactory(fiche=FicheActionFactory(titre="A"), structure=structure)
+    dataset = tablib.Dataset(headers=["slug", "nom", "autres_graphies"])
+    dataset.append([structure.slug, "Coopérative ludique", "CoopLud"])
+
+    result = StructureResource().import_data(dataset)
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert found("cooperative") == found("cooplud") == {"A"}
+    assert found("jeux") == set()
 
 
 def test_a_restored_version_is_found_by_its_restored_title():
