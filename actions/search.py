@@ -14,10 +14,13 @@ under a GIN index on PostgreSQL (migration 0014). Both receive the same folded w
 (contrat/search.py); see there how the two engines stem them alike.
 """
 
+from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save
 
-from contrat.search import index_words, words
+from contrat.dataversion import data_version
+from contrat.search import SUGGEST_MIN_LENGTH, WORD, index_words, suggest, words
+from contrat.text import fold
 from structures.models import Structure
 
 from .models import FicheAction, Participation, SousAction
@@ -112,6 +115,35 @@ def search_index_rebuild(*, using: str = "default", models=None) -> int:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant)
         ids = list(Fiche.objects.order_by("pk").values_list("pk", flat=True))
         return search_index_update(fiche_ids=ids, using=using, models=models)
+
+
+# --- "Vouliez-vous dire …" for a search that finds nothing ----------------------------------
+
+
+def search_vocabulary() -> dict[str, str]:
+    """{folded word: the word as first written} of the fiches' titles and the structures'
+    names, acronyms and other spellings, words of SUGGEST_MIN_LENGTH letters or more: what a
+    visitor most often types. Read once per data version (the cache's key changes with every
+    write), in two queries; the descriptifs are left out, too long to read in a request."""
+    key = f"recherche:vocabulaire:{data_version()}"
+    vocabulary = cache.get(key)
+    if vocabulary is None:
+        texts = list(FicheAction.objects.order_by("pk").values_list("titre", flat=True))
+        for row in Structure.objects.order_by("pk").values_list("nom", "sigle", "autres_graphies"):
+            texts.extend(row)
+        vocabulary = {}
+        for text in texts:
+            for written in WORD.findall(text or ""):
+                folded = fold(written)
+                if len(folded) >= SUGGEST_MIN_LENGTH:
+                    vocabulary.setdefault(folded, written.lower())
+        cache.set(key, vocabulary, 24 * 3600)
+    return vocabulary
+
+
+def search_suggestion(query: str) -> str:
+    """The query with its typos corrected from the texts' own words, or ''."""
+    return suggest(query, search_vocabulary())
 
 
 # --- The queue: fiches written in this transaction, indexed at its commit ------------------

@@ -235,3 +235,29 @@ def search_index_flush(using: str = "default") -> None:
             if getattr(part, "flushes_search_index", False):
                 part()
                 return
+
+
+# Words shorter than this are never corrected: too many near neighbours.
+SUGGEST_MIN_LENGTH = 4
+
+
+def suggest(text: str | None, vocabulary: dict[str, str]) -> str:
+    """The query with each word the texts do not hold replaced by the closest one they do
+    ('ludotheqe itinerente' -> 'ludothèque itinérante'), or '' when nothing is to correct.
+    `vocabulary`: {folded word: the word as written}. The same on both engines (difflib's
+    ratio, in Python): the typos a search for nothing most likely holds."""
+    import difflib
+
+    known = vocabulary.keys()
+    corrected, changed = [], False
+    for word in words(text):
+        if len(word) < SUGGEST_MIN_LENGTH or word in vocabulary:
+            corrected.append(vocabulary.get(word, word))
+            continue
+        close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+        if close:
+            corrected.append(vocabulary[close[0]])
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else ""

@@ -31,6 +31,7 @@ from ..filters import FicheFilter
 from ..models import FicheAction, Role
 from ..pdf import build_fiche_pdf, build_recap_pdf
 from ..plan import fiche_plan
+from ..search import search_suggestion
 from ..services.exports import export_job_request
 from ..synthese import build_synthese_pdf
 from ..workbook import build_recap_xlsx
@@ -77,6 +78,12 @@ class FicheListView(VisibleFichesMixin, FilterView):
         context.update(
             # The search read into stemmed terms: the cards highlight the words it matched.
             recherche=filterset.search_query,
+            # A search that finds nothing proposes the same words spelled as the texts do.
+            suggestion=(
+                search_suggestion(filterset.search_query.text)
+                if filterset.search_query and not self.totaux.nombre
+                else ""
+            ),
             totaux=self.totaux,
             filtres_actifs=filterset.describe(),
             erreurs_filtres=[

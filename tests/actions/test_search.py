@@ -272,6 +272,31 @@ def test_operators_are_plain_words():
     assert titles('"risques') == ["Risques majeurs"]  # a quote that never closes
 
 
+# --- a search for nothing proposes the texts' own spelling ---------------------------------
+
+
+def test_a_typo_gets_a_suggestion_that_finds_the_fiche(client):
+    FicheActionFactory(titre="Ludothèque itinérante")
+    FicheActionFactory(titre="Autre chose", descriptif="Un jardin partagé")
+
+    html = page_html(client.get(LIST_URL, {"q": "ludotheqe itinerente", "statut": ""}))
+
+    assert "Aucune fiche ne correspond" in html
+    match = re.search(r'Vouliez-vous dire <a href="([^"]+)">« (.*?) »</a>', html)
+    assert match and unescape(match.group(2)) == "ludothèque itinérante"
+    followed = page_html(client.get(LIST_URL + unescape(match.group(1))))
+    assert "Ludothèque itinérante" in unescape(
+        followed.replace("<mark>", "").replace("</mark>", "")
+    )
+
+
+def test_no_suggestion_when_the_search_finds_or_nothing_is_close(client):
+    FicheActionFactory(titre="Ludothèque itinérante")
+
+    assert "Vouliez-vous dire" not in page_html(client.get(LIST_URL, {"q": "ludotheque"}))
+    assert "Vouliez-vous dire" not in page_html(client.get(LIST_URL, {"q": "xyzwvut"}))
+
+
 # --- highlighting --------------------------------------------------------------------------
 
 
