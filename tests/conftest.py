@@ -18,6 +18,13 @@ def page_html(response) -> str:
     return response.content.decode()
 
 
+def download_bytes(response) -> bytes:
+    """A download's bytes, streamed (CSV, JSON) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def page_text(response, *, tags: bool = True) -> str:
     """The page as a reader sees it: entities decoded, no-break spaces as plain spaces; without
     its tags when `tags` is False."""

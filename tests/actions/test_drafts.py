@@ -17,7 +17,7 @@ from django.utils import timezone
 from actions.models import Etat, FicheAction
 from actions.roles import CONTRIBUTEUR, LECTEUR, REDACTEUR
 from actions.views import fiches as views
-from tests.conftest import page_html, page_words
+from tests.conftest import download_bytes, page_html, page_words
 from tests.factories import make_fiches, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -70,15 +70,8 @@ def fiche_sheet(response):
     return header, rows, total, dict(book["Informations"].iter_rows(values_only=True))
 
 
-def content(response) -> bytes:
-    """A download's bytes, streamed (CSV, JSON) or not."""
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
-
-
 def csv_rows(response) -> list[dict]:
-    text = content(response).decode("utf-8-sig")
+    text = download_bytes(response).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text), delimiter=";"))
 
 
@@ -144,8 +137,8 @@ def test_the_csv_and_json_hold_the_unpublished_fiches_only_when_asked(drafts, ed
         "En relecture",
     )
 
-    assert len(json.loads(content(editor.get(JSON_URL)))) == 27
-    items = json.loads(content(editor.get(JSON_URL + "?brouillons=1")))
+    assert len(json.loads(download_bytes(editor.get(JSON_URL)))) == 27
+    items = json.loads(download_bytes(editor.get(JSON_URL + "?brouillons=1")))
     assert len(items) == 29
     assert {i["etat_libelle"] for i in items if i["etat"] != "publiee"} == {
         "Brouillon",
@@ -312,4 +305,4 @@ def test_an_editors_pages_and_downloads_query_budget(size, django_assert_max_num
         with django_assert_max_num_queries(budget):
             response = editor.get(url)
             assert response.status_code == 200
-            content(response)  # a streamed download reads its fiches while it is sent
+            download_bytes(response)  # a streamed download reads its fiches while it is sent
