@@ -4,17 +4,20 @@ snapshot's frozen recap and files, and what changed since (or between two snapsh
 Every figure of a snapshot comes from its JSON: a constant number of queries whatever the
 number of fiches; today's side of a comparison is read in one chunk (comites/snapshot.py)."""
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views import View
 from django.views.generic import TemplateView
 
 from actions.pdf import render_pdf
 from actions.views.fiches import pdf_csp_exempt
 from contrat.current import current_contrat
+from contrat.datacache import data_cached, data_key
 from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
 
 from .ecarts import compare, indicator_text
@@ -33,13 +36,6 @@ def avenants_of(contrat):
     return Avenant.objects.filter(contrat=contrat).prefetch_related(
         Prefetch("lignes", queryset=lignes)
     )
-
-
-def snapshot_or_404(slug: str) -> Instantane:
-    instantane = Instantane.objects.for_page().filter(slug=slug).first()
-    if instantane is None:
-        raise Http404(UNKNOWN)
-    return instantane
 
 
 class TimelineView(TemplateView):
@@ -66,25 +62,89 @@ class TimelineView(TemplateView):
 class InstantaneDetailView(TemplateView):
     template_name = "comites/instantane_detail.html"
 
+    paginate_by = 100
+
     def get_context_data(self, **kwargs):
-        instantane = snapshot_or_404(self.kwargs["slug"])
-        frozen = Frozen(instantane.donnees)
+        instantane = Instantane.objects.listed().filter(slug=self.kwargs["slug"]).first()
+        if instantane is None:
+            raise Http404(UNKNOWN)
+        # Its JSON (megabytes at 10,000 fiches) is read and summed once, never again: the
+        # snapshot is frozen, so is what is cached from it.
+        frozen_key = [("pk", instantane.pk), ("arrete", instantane.arrete_le.isoformat())]
+        figures = data_cached(
+            "instantane", lambda: frozen_figures(instantane, tables=False), params=frozen_key
+        )
+        paginator = Paginator(range(figures["nombre"]), self.paginate_by)
+        page = paginator.get_page(self.request.GET.get("page"))
+        page.object_list = data_cached(
+            "instantane-page",
+            lambda: frozen_rows(instantane)[page.start_index() - 1 : page.end_index()],
+            params=[*frozen_key, ("page", page.number)],
+        )
+        # The financers' tables: their HTML is cached under cle_tableaux; read only without it.
+        tables = SimpleLazyObject(
+            lambda: data_cached(
+                "instantane-tableaux",
+                lambda: frozen_figures(instantane, tables=True)["tables"],
+                params=frozen_key,
+            )
+        )
         autres = Instantane.objects.listed().exclude(pk=instantane.pk).only("nom", "slug", "date")
-        indicateurs = [
-            {**indicateur, "texte": indicator_text(indicateur)} for indicateur in frozen.indicators
-        ]
+
+        # Its indicators (thousands at 10,000 fiches): their HTML is cached with the tables.
+        def indicators():
+            return data_cached(
+                "instantane-indicateurs", lambda: frozen_indicators(instantane), params=frozen_key
+            )
+
         return super().get_context_data(
             contrat=current_contrat(),
             instantane=instantane,
-            frozen=frozen,
-            total=frozen.total,
-            subtotals=frozen.subtotals,
-            tables=frozen.matrix.tables,
-            indicateurs=indicateurs,
-            atteints=sum(1 for indicateur in indicateurs if indicateur["atteint"]),
+            total=figures["total"],
+            subtotals=figures["subtotals"],
+            tables=tables,
+            indicateurs_figes=SimpleLazyObject(indicators),
+            cle_tableaux=data_key("instantane-tableaux", params=frozen_key),
+            fiches=page.object_list,
+            paginator=paginator,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
             autres=list(autres),
             **kwargs,
         )
+
+
+def frozen_figures(instantane, *, tables: bool) -> dict:
+    """What a snapshot's page shows of its frozen JSON: totals, per enjeu, how many fiches,
+    and with `tables` the financers' tables."""
+    frozen = Frozen(frozen_data(instantane))
+    figures = {
+        "total": frozen.total,
+        "subtotals": frozen.subtotals,
+        "nombre": len(frozen.fiches),
+    }
+    if tables:
+        figures["tables"] = frozen.matrix.tables
+    return figures
+
+
+def frozen_indicators(instantane) -> dict:
+    """The frozen indicators of every fiche, with their text, and how many reached their
+    target."""
+    indicateurs = [
+        {**indicateur, "texte": indicator_text(indicateur)}
+        for indicateur in Frozen(frozen_data(instantane)).indicators
+    ]
+    return {
+        "indicateurs": indicateurs,
+        "atteints": sum(1 for indicateur in indicateurs if indicateur["atteint"]),
+    }
+
+
+def frozen_rows(instantane) -> list[dict]:
+    """Each frozen fiche's row (title, porteurs, status, budget), in the recap's order."""
+    keys = ("slug", "titre", "porteurs", "statut", "statut_libelle", "budget_total")
+    return [{key: fiche.get(key) for key in keys} for fiche in frozen_data(instantane)["fiches"]]
 
 
 class RecapFileView(View):
@@ -129,8 +189,11 @@ class RecapXlsxView(RecapFileView):
 
 def ecarts_context(request, slug) -> tuple[dict, int]:
     """The comparison's context and status: the snapshot with today, or with `?avec=`'s
-    snapshot (the older of the two is "avant"); an unknown `avec` is said on the page (404)."""
-    instantane = snapshot_or_404(slug)
+    snapshot (the older of the two is "avant"); an unknown `avec` is said on the page (404).
+    The comparison reads every fiche of both sides: computed once per data version (and day)."""
+    instantane = Instantane.objects.listed().filter(slug=slug).first()
+    if instantane is None:
+        raise Http404(UNKNOWN)
     contrat = current_contrat()
     context = {"contrat": contrat, "instantane": instantane}
     avec = request.GET.get("avec", "").strip()
@@ -140,7 +203,7 @@ def ecarts_context(request, slug) -> tuple[dict, int]:
         "url": instantane.get_absolute_url(),
     }
     if avec and avec != slug:
-        other = Instantane.objects.for_page().filter(slug=avec).first()
+        other = Instantane.objects.listed().filter(slug=avec).first()
         if other is None:
             context["avec_inconnu"] = avec
             context["autres"] = list(
@@ -148,27 +211,44 @@ def ecarts_context(request, slug) -> tuple[dict, int]:
             )
             return context, 404
         sides = [
-            (Frozen(instantane.donnees), base, instantane),
-            (
-                Frozen(other.donnees),
-                {"label": other.nom, "date": other.date, "url": other.get_absolute_url()},
-                other,
-            ),
+            (instantane, base),
+            (other, {"label": other.nom, "date": other.date, "url": other.get_absolute_url()}),
         ]
-        sides.sort(key=lambda side: (side[2].date, side[2].arrete_le))
+        sides.sort(key=lambda side: (side[0].date, side[0].arrete_le))
+        (avant, avant_side), (apres, apres_side) = sides
+        ecarts = data_cached(
+            "ecarts",
+            lambda: compare(
+                Frozen(frozen_data(avant)),
+                Frozen(frozen_data(apres)),
+                avant_side=avant_side,
+                apres_side=apres_side,
+            ),
+            params=[("avant", avant.pk), ("apres", apres.pk)],
+        )
         context["avec"] = other
     else:
         today = {"label": "Aujourd'hui", "date": timezone.localdate(), "url": ""}
-        sides = [
-            (Frozen(instantane.donnees), base, instantane),
-            (Frozen(snapshot_data(published_fiches(contrat))), today, None),
-        ]
-    (avant, avant_side, _a), (apres, apres_side, _b) = sides
-    ecarts = compare(avant, apres, avant_side=avant_side, apres_side=apres_side)
+        avant_side, apres_side = base, today
+        ecarts = data_cached(
+            "ecarts",
+            lambda: compare(
+                Frozen(frozen_data(instantane)),
+                Frozen(snapshot_data(published_fiches(contrat))),
+                avant_side=base,
+                apres_side=today,
+            ),
+            params=[("avant", instantane.pk), ("jour", today["date"].isoformat())],
+        )
     context["ecarts"] = ecarts
     between = avenants_of(contrat).filter(date__gt=avant_side["date"], date__lte=apres_side["date"])
     context["avenants"] = list(between)
     return context, 200
+
+
+def frozen_data(instantane) -> dict:
+    """A snapshot's frozen JSON, read only when a comparison needs it (megabytes)."""
+    return Instantane.objects.filter(pk=instantane.pk).values_list("donnees", flat=True)[0]
 
 
 class EcartsView(View):

@@ -13,12 +13,29 @@ import random
 from urllib.parse import quote
 
 import gevent
-from locust import HttpUser, between, constant, tag, task
+from locust import HttpUser, between, constant, events, tag, task
 
 with open(os.environ["LOAD_URLS"], encoding="utf-8") as handle:
     TARGETS = json.load(handle)
 
 _visitor_numbers = itertools.count()
+
+# Every request's (name, milliseconds), written to LOAD_TIMES when locust quits: scripts/load.py
+# computes the pages' own percentiles from it (locust's CSV only has them per name, or all
+# requests mixed).
+_times: list[tuple[str, float]] = []
+
+
+@events.request.add_listener
+def _record(name, response_time, **kwargs):
+    _times.append((name, response_time))
+
+
+@events.quitting.add_listener
+def _dump(**kwargs):
+    if os.environ.get("LOAD_TIMES"):
+        with open(os.environ["LOAD_TIMES"], "w", encoding="utf-8") as handle:
+            json.dump(_times, handle)
 
 
 def next_address(network: str = "198.51.100") -> str:
@@ -38,7 +55,17 @@ def download(user, url: str, name: str, *, by_status: bool = False) -> None:
             response.failure(f"statut {response.status_code}")
 
 
-SEARCHES = ["jardins", "épicerie solidaire", "insertion", "ESS", "ludothèque", "Maubeuge", "vélo"]
+SEARCHES = [
+    "jardins",
+    "épicerie solidaire",
+    "insertion",
+    "ESS",
+    "ludothèques",
+    "Maubeuge",
+    "vélo",
+    "a",
+    "du",
+]
 SORTS = ["ordre", "titre", "-budget", "budget"]
 
 
@@ -97,31 +124,49 @@ class Visitor(HttpUser):
         self.client.get(f"/enjeux/{numero}/", name="/enjeux/<n>/")
 
     @task(1)
+    def financements(self):
+        self.client.get("/financements/", name="/financements/")
+
+    @task(1)
+    def comites(self):
+        self.client.get("/comites/", name="/comites/")
+
+    @task(1)
+    def structures_search(self):
+        query = quote(random.choice(["centre social", "ressourcerie", "co"]))
+        self.client.get(f"/structures/?q={query}", name="/structures/?q=…")
+
+    @task(1)
     def static_file(self):
         self.client.get(TARGETS["stylesheet"], name="fichier statique (CSS)")
 
-    # Downloads: the whole recap as data (as the home page links them), and a structure's
-    # fiches as PDF (as the filtered list links it). The whole recap as PDF is measured apart
-    # by scripts/load.py: see docs/benchmarks.md. Tagged, so that a second run without them
-    # (--exclude-tags export) shows what they cost the pages.
+    # Downloads: the whole recap as data, streamed (as the home page links them); the recap
+    # workbook of every fiche and the recap PDF of an enjeu's fiches, both background jobs
+    # (the visitor is sent to the job's page, which the worker's progress fills); a structure's
+    # fiches as PDF, built while the visitor waits. Tagged, so that a second run without them
+    # (--exclude-tags export) shows what they cost the pages; named "export …", so that the
+    # pages' percentiles leave them out.
     @tag("export")
     @task(1)
     def export_csv(self):
-        download(self, "/actions/export/actions.csv", "/actions/export/actions.csv")
+        download(self, "/actions/export/actions.csv", "export actions.csv (flux)")
 
     @tag("export")
     @task(1)
     def export_json(self):
-        download(self, "/actions/export/actions.json", "/actions/export/actions.json")
+        download(self, "/actions/export/actions.json", "export actions.json (flux)")
 
     @tag("export")
     @task(1)
-    def export_xlsx(self):
-        structure = random.choice(TARGETS["structures"])
+    def export_xlsx_all(self):
+        download(self, "/actions/export/recap.xlsx", "export recap.xlsx de tout (tâche)")
+
+    @tag("export")
+    @task(1)
+    def export_pdf_enjeu(self):
+        numero = random.choice(TARGETS["enjeux"])
         download(
-            self,
-            f"/actions/export/recap.xlsx?structure={structure}",
-            "/actions/export/recap.xlsx?structure=…",
+            self, f"/actions/export/recap.pdf?enjeu={numero}", "export recap.pdf?enjeu=… (tâche)"
         )
 
     @tag("export")
@@ -131,7 +176,7 @@ class Visitor(HttpUser):
         download(
             self,
             f"/actions/export/recap.pdf?structure={structure}&role=porteur",
-            "/actions/export/recap.pdf?structure=…&role=porteur",
+            "export recap.pdf?structure=…&role=porteur",
         )
 
 

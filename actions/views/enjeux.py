@@ -20,15 +20,20 @@ class HomeView(VisibleFichesMixin, TemplateView):
         fiches = self.visible_fiches()
         if fiches is None:
             return context
-        enjeux, sans_enjeu, total = enjeux_with_bilans(self.get_contrat(), fiches)
-        context.update(
-            enjeux=enjeux,
-            orientations_sans_enjeu=sans_enjeu,
-            total=total,
-            nombre_structures=fiches.count_structures(),
-            avancement_rows=enjeux_avancement(fiches, enjeux),
-        )
+        context.update(self.cached("accueil", lambda: home_figures(self.get_contrat(), fiches)))
         return context
+
+
+def home_figures(contrat, fiches) -> dict:
+    """Everything the home page counts (ten queries): cached per data version."""
+    enjeux, sans_enjeu, total = enjeux_with_bilans(contrat, fiches)
+    return {
+        "enjeux": enjeux,
+        "orientations_sans_enjeu": sans_enjeu,
+        "total": total,
+        "nombre_structures": fiches.count_structures(),
+        "avancement_rows": enjeux_avancement(fiches, enjeux),
+    }
 
 
 def enjeux_avancement(fiches, enjeux) -> list:
@@ -52,7 +57,9 @@ class EnjeuListView(VisibleFichesMixin, ListView):
         context = super().get_context_data(**kwargs)
         fiches = self.visible_fiches()
         if fiches is not None:
-            enjeux, sans_enjeu, total = enjeux_with_bilans(self.get_contrat(), fiches)
+            enjeux, sans_enjeu, total = self.cached(
+                "enjeux", lambda: enjeux_with_bilans(self.get_contrat(), fiches)
+            )
             context.update(enjeux=enjeux, orientations_sans_enjeu=sans_enjeu, total=total)
         return context
 
@@ -73,7 +80,27 @@ class EnjeuDetailView(VisibleFichesMixin, DetailView):
         return with_bilans(current_enjeux(), fiches)
 
     def get_object(self, queryset=None):
-        return attach_bilans(super().get_object(queryset))
+        # The enjeu with its bilans and its orientations' (subqueries over every visible
+        # fiche), and the follow-up's roll-ups: computed once per data version.
+        numero = self.kwargs[self.slug_url_kwarg]
+        figures = self.cached(
+            "enjeu", lambda: self.enjeu_figures(queryset), params=[("numero", numero)]
+        )
+        self.rollups = figures["rollups"]
+        return figures["enjeu"]
+
+    def enjeu_figures(self, queryset) -> dict:
+        enjeu = attach_bilans(super().get_object(queryset))
+        fiches = self.visible_fiches()
+        orientations = [o.pk for o in enjeu.orientations.all()]
+        return {
+            "enjeu": enjeu,
+            # The enjeu's follow-up and each orientation's: four queries.
+            "rollups": (
+                rollups_by_enjeu(fiches, [enjeu.pk]).get(enjeu.pk, Avancement()),
+                rollups_by_orientation(fiches, orientations),
+            ),
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -101,9 +128,7 @@ class EnjeuDetailView(VisibleFichesMixin, DetailView):
                 sans_orientation.append(fiche)
         for orientation in orientations:
             orientation.fiches_visibles = groups[orientation.pk]
-        # The enjeu's follow-up and each orientation's: four queries.
-        enjeu = rollups_by_enjeu(fiches, [self.object.pk]).get(self.object.pk, Avancement())
-        found = rollups_by_orientation(fiches, [o.pk for o in orientations])
+        enjeu, found = self.rollups
         avancement_rows = [("Toutes les fiches de l'enjeu", "", enjeu)]
         avancement_rows += [
             # "Orientation 7.2": its title heads its section below (the link goes there).

@@ -22,6 +22,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from contrat.current import current_contrat
+from contrat.datacache import data_key
 from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
 from contrat.pagination import CountedPaginator
 
@@ -53,7 +54,9 @@ class FicheListView(VisibleFichesMixin, FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         # The totals query counts the fiches too: the paginator need not count them again.
-        self.totaux = queryset.bilan()
+        # Counted once per data version for these filters (the page number aside).
+        params = [(k, v) for k, values in self.request.GET.lists() if k != "page" for v in values]
+        self.totaux = self.cached("liste-totaux", queryset.bilan, params=params)
         paginator = CountedPaginator(queryset, page_size, count=self.totaux.nombre)
         self.page_error = ""
         try:
@@ -66,7 +69,24 @@ class FicheListView(VisibleFichesMixin, FilterView):
             self.page_error = (
                 f"Il n'y a que {paginator.num_pages} page(s) de résultats : voici la dernière."
             )
+        page.object_list = self.page_fiches(page, params)
         return paginator, page, page.object_list, page.has_other_pages()
+
+    def page_fiches(self, page, params) -> list:
+        """The page's fiches. Which ones (a search ranks every match, a far page skips
+        thousands) is cached per data version as their ids; the fiches themselves are read
+        by id, with what their cards show."""
+        fetched = []
+
+        def ids():
+            fetched.extend(page.object_list)
+            return [fiche.pk for fiche in fetched]
+
+        page_ids = self.cached("liste-page", ids, params=[*params, ("page", str(page.number))])
+        if fetched:
+            return fetched
+        by_pk = {fiche.pk: fiche for fiche in self.get_queryset().filter(pk__in=page_ids)}
+        return [by_pk[pk] for pk in page_ids if pk in by_pk]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -91,6 +111,7 @@ class FicheListView(VisibleFichesMixin, FilterView):
                 for name, errors in filterset.form.errors.items()
             ],
             erreur_page=self.page_error,
+            cle_menus=data_key("menus-liste"),
             filter_query=f"?{params.urlencode()}" if params else "",
             filter_params=[(name, value) for name, values in params.lists() for value in values],
             # The refining filters stay folded on a phone unless one of them is in use.

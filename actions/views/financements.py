@@ -1,12 +1,15 @@
 """The contract's financing plan (/financements/): financer × year tables of the fiches the
 list's filters select, a table per enjeu, a chart; and its open-data files."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
 
 from contrat.current import current_contrat
+from contrat.datacache import data_key
 from enjeux.querysets import current_enjeux
 
 from ..chart import stacked_chart
@@ -27,14 +30,36 @@ class FinancementsView(VisibleFichesMixin, TemplateView):
         fiches = FicheAction.objects.visible_to(self.request.user)
         filterset = FicheFilter(self.request.GET, queryset=fiches, request=self.request)
         selected = filterset.qs
-        matrix = financing_matrix(selected)
+        financeur = self.get_contrat().financeur if self.get_contrat() else None
+        subventions_absentes = unavailable_reason(financeur)
+        # The sums over every selected line and their tables: once per data version, filters
+        # and audience; the tables' HTML is cached under `cle_plan` (financements/plan.html),
+        # so that the figures are not even read while it is there (lazy objects).
+        query = [(k, v) for k, values in self.request.GET.lists() for v in values]
+        figures = functools.cache(
+            lambda: self.cached(
+                "financements",
+                lambda: (
+                    (matrix := financing_matrix(selected)),
+                    stacked_chart(matrix),
+                    enjeu_plans(selected, current_enjeux()),
+                ),
+                params=query,
+            )
+        )
+        matrix = SimpleLazyObject(lambda: figures()[0])
+        hors_fichier = (
+            0
+            if subventions_absentes
+            else self.cached(
+                "subventions-hors-fichier", lambda: left_out(selected, financeur), params=query
+            )
+        )
         params = self.request.GET.copy()
         params.pop(UNPUBLISHED_PARAM, None)
         params = [
             (name, value) for name in filterset.filters for value in params.getlist(name) if value
         ]
-        financeur = self.get_contrat().financeur if self.get_contrat() else None
-        subventions_absentes = unavailable_reason(financeur)
         context.update(
             filter=filterset,
             filtres_actifs=filterset.describe(),
@@ -43,14 +68,15 @@ class FinancementsView(VisibleFichesMixin, TemplateView):
                 for name, errors in filterset.form.errors.items()
             ],
             matrix=matrix,
-            tables=matrix.tables,
-            chart=stacked_chart(matrix),
-            enjeux_plans=enjeu_plans(selected, current_enjeux()),
+            tables=SimpleLazyObject(lambda: matrix.tables),
+            chart=SimpleLazyObject(lambda: figures()[1]),
+            enjeux_plans=SimpleLazyObject(lambda: figures()[2]),
+            cle_plan=data_key("financements-plan", audience=self.audience(), params=query),
             filter_query=f"?{urlencode(params)}" if params else "",
             filter_params=params,
             financeur_contrat=financeur,
             subventions_absentes=subventions_absentes,
-            subventions_hors_fichier=(0 if subventions_absentes else left_out(selected, financeur)),
+            subventions_hors_fichier=hors_fichier,
         )
         return context
 

@@ -4,6 +4,7 @@ visitor may see, and for an editor the banner saying unpublished fiches are amon
 from django.conf import settings
 
 from contrat.current import current_contrat
+from contrat.datacache import data_cached
 
 from ..models import FicheAction
 
@@ -22,6 +23,15 @@ class VisibleFichesMixin:
         if contrat is None:
             return None
         return FicheAction.objects.filter(contrat=contrat).visible_to(self.request.user)
+
+    def audience(self) -> str:
+        """Who sees the same fiches as this visitor (the key of what is cached for them)."""
+        return FicheAction.objects.unpublished_scope(self.request.user) or "public"
+
+    def cached(self, name: str, build, params=()):
+        """`build()`'s figures for this visitor's fiches, computed once per data version
+        (contrat/datacache.py): what grows with the data, never the page's own rows."""
+        return data_cached(name, build, audience=self.audience(), params=params)
 
     def unpublished_shown(self) -> int:
         """How many drafts and fiches in review of this contract the pages show the visitor

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.views.generic import DetailView, ListView
 
+from contrat.datacache import data_key
 from contrat.pagination import CountedPaginator
 from contrat.search import parse_query, text_matches
 from contrat.text import french_sort_key
@@ -45,10 +46,7 @@ class StructureListView(VisibleFichesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        fiches = self.visible_fiches()
-        roles = fiches.roles_by_structure() if fiches is not None else {}
-        # Sorted in Python: the list is short and the order is then the same on every engine.
-        structures = sorted(context["structures"], key=lambda s: french_sort_key(s.nom))
+        structures = self.cached("structures", lambda: self.structures_with_counts(context))
         # Searched in Python too, with the fiches' words and stems (contrat/search.py): the
         # whole list is read anyway, so the search costs no query.
         form = StructureSearchForm(self.request.GET)
@@ -58,16 +56,29 @@ class StructureListView(VisibleFichesMixin, ListView):
             structures = [
                 s for s in structures if text_matches(recherche, s.nom, s.sigle, s.autres_graphies)
             ]
+        context["structures"] = context["object_list"] = structures
+        # The rows of the whole list are cached as HTML; a search's are rendered (no key).
+        context["cle_lignes"] = (
+            "" if recherche else data_key("structures", audience=self.audience())
+        )
+        # No financer column while no structure finances anything (the recap names none).
+        context["avec_financeurs"] = any(s.compteurs["financeur"] for s in structures)
+        return context
+
+    def structures_with_counts(self, context) -> list[Structure]:
+        """Every structure, in French order, with how many visible fiches it carries, joins
+        and finances (`compteurs`): cached per data version."""
+        fiches = self.visible_fiches()
+        roles = fiches.roles_by_structure() if fiches is not None else {}
+        # Sorted in Python: the list is short and the order is then the same on every engine.
+        structures = sorted(context["structures"], key=lambda s: french_sort_key(s.nom))
         for structure in structures:
             counts = roles.get(structure.pk, {})
             structure.compteurs = {
                 key: sum(counts.get(role, 0) for role in values)
                 for key, _label, values in ROLE_GROUPS
             }
-        context["structures"] = context["object_list"] = structures
-        # No financer column while no structure finances anything (the recap names none).
-        context["avec_financeurs"] = any(s.compteurs["financeur"] for s in structures)
-        return context
+        return structures
 
 
 class StructureDetailView(VisibleFichesMixin, DetailView):
@@ -87,16 +98,13 @@ class StructureDetailView(VisibleFichesMixin, DetailView):
             context["groupes"] = []
             return context
         structure = self.object
-        context["plan"] = financer_plan(structure, fiches)
         siennes = fiches.for_structure(structure)
-        # The bilans of each role group and of all its fiches (for the pages), in one query.
-        bilans = siennes.bilans_of(
-            toutes=Q(),
-            **{
-                key: Q(pk__in=fiches.for_structure(structure, roles=roles).values("pk"))
-                for key, _label, roles in ROLE_GROUPS
-            },
+        plan, bilans = self.cached(
+            "structure",
+            lambda: (financer_plan(structure, fiches), structure_bilans(structure, fiches)),
+            params=[("pk", structure.pk)],
         )
+        context["plan"] = plan
         groups = [
             {
                 "key": key,
@@ -127,3 +135,14 @@ class StructureDetailView(VisibleFichesMixin, DetailView):
             is_paginated=page.has_other_pages(),
         )
         return context
+
+
+def structure_bilans(structure, fiches) -> dict:
+    """The bilans of each role group of `structure` and of all its fiches, in one query."""
+    return fiches.for_structure(structure).bilans_of(
+        toutes=Q(),
+        **{
+            key: Q(pk__in=fiches.for_structure(structure, roles=roles).values("pk"))
+            for key, _label, roles in ROLE_GROUPS
+        },
+    )

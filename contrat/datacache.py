@@ -1,0 +1,37 @@
+"""What grows with the data (totals, bilans, counts, roll-ups, financing matrices), computed
+once per data version and kept in Django's cache, shared by every worker and machine."""
+
+import hashlib
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+
+from .dataversion import data_version
+
+# A version lives until the next write (contrat/dataversion.py), which makes a new key: the
+# old entries are never read again and leave with this timeout (or the cache's culling).
+TIMEOUT = 6 * 3600
+_MISSING = object()
+
+
+def data_key(name: str, *, audience: str = "public", params=()) -> str:
+    """The key of `name`'s figures for `audience` (who sees the same fiches: "public", or
+    `FicheActionQuerySet.unpublished_scope`'s name) and `params` (the (name, value) pairs that
+    choose the fiches, in any order), at the current data version. Read before the data: a
+    write after this point changes the key, never what is stored under it."""
+    if not audience or ":" in audience:
+        raise ValueError(f"Invalid audience: {audience!r}")
+    query = hashlib.sha256(urlencode(sorted(params)).encode()).hexdigest()[:24] if params else "-"
+    return f"data:{name}:{audience}:{data_version()}:{query}"
+
+
+def data_cached(name: str, build: Callable, *, audience: str = "public", params=()):
+    """`build()`'s value, computed once per data version, audience and params: one cache read
+    when it is there (a query with the database cache), `build()` and one write otherwise."""
+    key = data_key(name, audience=audience, params=params)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        cache.set(key, value, TIMEOUT)
+    return value
