@@ -141,11 +141,11 @@ class Visitor(HttpUser):
         self.client.get(TARGETS["stylesheet"], name="fichier statique (CSS)")
 
     # Downloads: the whole recap as data, streamed (as the home page links them); the recap
-    # workbook of every fiche and the recap PDF of an enjeu's fiches, both background jobs
-    # (the visitor is sent to the job's page, which the worker's progress fills); a structure's
-    # fiches as PDF, built while the visitor waits. Tagged, so that a second run without them
-    # (--exclude-tags export) shows what they cost the pages; named "export …", so that the
-    # pages' percentiles leave them out.
+    # workbook of every fiche and the recap PDF of an orientation's fiches (a few hundred),
+    # both background jobs (the visitor is sent to the job's page, which the worker's progress
+    # fills); a structure's fiches as PDF, built while the visitor waits. Tagged, so that a
+    # run without them (--exclude-tags export) shows what they cost the pages; named
+    # "export …", so that the pages' percentiles leave them out.
     @tag("export")
     @task(1)
     def export_csv(self):
@@ -163,10 +163,12 @@ class Visitor(HttpUser):
 
     @tag("export")
     @task(1)
-    def export_pdf_enjeu(self):
-        numero = random.choice(TARGETS["enjeux"])
+    def export_pdf_orientation(self):
+        orientation = random.choice(TARGETS["orientations"])
         download(
-            self, f"/actions/export/recap.pdf?enjeu={numero}", "export recap.pdf?enjeu=… (tâche)"
+            self,
+            f"/actions/export/recap.pdf?orientation={orientation}",
+            "export recap.pdf?orientation=… (tâche)",
         )
 
     @tag("export")

@@ -7,10 +7,10 @@ from csp.decorators import csp_exempt
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import (
+    FileResponse,
     Http404,
     HttpResponse,
     HttpResponsePermanentRedirect,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from contrat.current import current_contrat
 from contrat.datacache import data_key
 from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
 from contrat.pagination import CountedPaginator
+from contrat.streamfiles import StreamBusy, built_file
 
 from ..chart import indicator_chart
 from ..exports import stream_actions_csv, stream_actions_json
@@ -222,7 +223,7 @@ class FicheExportView(View):
         filterset = FicheFilter(request.GET, queryset=fiches.for_listing(), request=request)
         return self.download(filterset)
 
-    def download(self, filterset):
+    def content_params(self, filterset) -> list[tuple[str, str]]:
         # The filters alone make the content: other parameters (page, junk) share its build.
         params = [
             (name, value)
@@ -232,6 +233,10 @@ class FicheExportView(View):
         ]
         if self.unpublished:
             params.append((UNPUBLISHED_PARAM, "1"))
+        return params
+
+    def download(self, filterset):
+        params = self.content_params(filterset)
         # Published fiches only: the same file for everyone. With unpublished ones: shared only
         # by those who see the same (every editor, or one contributor's account).
         key = download_key(self.kind, params, audience=self.unpublished or "public")
@@ -356,16 +361,25 @@ class RecapXlsxView(FicheExportView):
 
 
 class StreamedExportView(FicheExportView):
-    """CSV and JSON: written as the fiches are read, a few rows at a time, straight to the
-    visitor (flat memory whatever the number of fiches: docs/benchmarks.md), never cached nor
-    queued. Throttled like the others; the filters and the audience as for the others."""
+    """CSV and JSON: written as the fiches are read, a few rows at a time, to a file of this
+    machine (flat memory whatever the number of fiches: docs/benchmarks.md), sent as it is to
+    every visitor asking for the same content at the same data version (contrat/streamfiles.py):
+    10,000 fiches take seconds of CPU, which the pages' workers need; never queued. Throttled
+    like the others; the filters and the audience as for the others."""
 
     def stream(self, fiches):
         raise NotImplementedError
 
     def download(self, filterset):
         self.file_name = self.name_file(filterset)
-        response = StreamingHttpResponse(self.stream(filterset.qs), content_type=self.content_type)
+        key = download_key(
+            self.kind, self.content_params(filterset), audience=self.unpublished or "public"
+        )
+        try:
+            built = built_file(key, lambda: self.stream(filterset.qs))
+        except StreamBusy:
+            return busy_response()
+        response = FileResponse(built, content_type=self.content_type)
         response["Content-Disposition"] = f'{self.disposition}; filename="{self.file_name}"'
         patch_cache_control(response, private=True, no_cache=True)
         return response

@@ -267,6 +267,11 @@ EXPORT_MAX_MACHINE_RENDERS = env_int("EXPORT_MAX_MACHINE_RENDERS", 1)
 EXPORT_RENDER_WAIT = env_int("EXPORT_RENDER_WAIT", 5)
 # Where the machine's render slots are (lock files): every process of one machine must share it.
 EXPORT_SLOTS_DIR = os.environ.get("EXPORT_SLOTS_DIR", "").strip() or tempfile.gettempdir()
+# The streamed CSV and JSON, kept as files of each machine once per content and data version
+# (contrat/streamfiles.py), removed after EXPORT_CACHE_SECONDS.
+EXPORT_STREAMS_DIR = os.environ.get("EXPORT_STREAMS_DIR", "").strip() or os.path.join(
+    tempfile.gettempdir(), "contrat-flux"
+)
 EXPORT_RATE = os.environ.get("EXPORT_RATE", "").strip() or "20/m"
 if EXPORT_RATE and not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", EXPORT_RATE):
     raise ImproperlyConfigured(

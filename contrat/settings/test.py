@@ -18,6 +18,7 @@ SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]  # n
 # Render slots of this test run's own: another run on the machine (or a served portal) never
 # holds them.
 EXPORT_SLOTS_DIR = tempfile.mkdtemp(prefix="contrat-tests-")
+EXPORT_STREAMS_DIR = tempfile.mkdtemp(prefix="contrat-tests-flux-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 # Django's test Client.login() calls authenticate() without a request, which django-axes

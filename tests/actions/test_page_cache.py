@@ -212,3 +212,40 @@ def test_editors_and_the_public_get_their_own_figures(world, client, admin_clien
     assert "2 fiches" in words(client.get("/actions/"))
     assert "3 fiches" in words(admin_client.get("/actions/"))
     assert "2 fiches" in words(client.get("/actions/"))
+
+
+def test_the_streamed_csv_is_built_once_per_data_version(world, client):
+    from tests.conftest import download_bytes
+
+    first = client.get("/actions/export/actions.csv")
+    assert first.streaming
+    content = download_bytes(first)
+    again = client.get("/actions/export/actions.csv")
+    assert download_bytes(again) == content  # the file written while the first was sent
+
+    def retitle():
+        fiche = world["fiches"][0]
+        fiche.titre = "Chantier école renommé"
+        fiche.save()
+
+    retitle()
+    assert "Chantier école renommé" in download_bytes(
+        client.get("/actions/export/actions.csv")
+    ).decode("utf-8-sig")
+
+
+def test_a_second_build_while_one_runs_is_asked_to_retry(world, client, settings):
+    import fcntl
+    from pathlib import Path
+
+    from tests.conftest import download_bytes
+
+    settings.EXPORT_RENDER_WAIT = 0
+    # Another process of this machine is building a file.
+    Path(settings.EXPORT_STREAMS_DIR).mkdir(parents=True, exist_ok=True)
+    with open(Path(settings.EXPORT_STREAMS_DIR) / "construction.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        busy = client.get("/actions/export/actions.csv")
+        assert busy.status_code == 503
+        assert "réessayez" in words(busy).lower()
+    assert download_bytes(client.get("/actions/export/actions.csv")).startswith(b"\xef\xbb\xbf")
