@@ -15,6 +15,7 @@ from actions.roles import ADMINISTRATEUR, CONTRIBUTEUR, LECTEUR, REDACTEUR, ROLE
 from comites.models import Avenant, Instantane
 from comites.services import instantane_arreter
 from structures.models import Structure
+from tests.conftest import download_bytes
 from tests.factories import (
     ContactFactory,
     ContratFactory,
@@ -97,9 +98,7 @@ def listing(client, query="") -> str:
 
 def shows(client, url, text) -> bool:
     response = client.get(url)
-    return response.status_code == 200 and text in html.unescape(
-        b"".join(getattr(response, "streaming_content", [response.content])).decode()
-    )
+    return response.status_code == 200 and text in html.unescape(download_bytes(response).decode())
 
 
 def changes_row(client, row, field: str = "note") -> bool:

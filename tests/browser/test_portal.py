@@ -127,7 +127,8 @@ def test_a_recap_too_long_for_a_pdf_is_explained_accessibly(page, site, settings
     page.goto(f"{site}/")
     downloads = page.locator(".downloads")
     expect(downloads).to_contain_text("au plus 10 fiches, affinez la sélection")
-    expect(downloads.get_by_role("link", name=re.compile("PDF"))).to_have_count(0)
+    recap_pdf = downloads.get_by_role("link", name=re.compile("Récapitulatif PDF"))
+    expect(recap_pdf).to_have_count(0)
 
     page.goto(f"{site}/actions/export/recap.pdf?statut=")  # a link kept from earlier
     expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif PDF trop long")
