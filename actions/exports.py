@@ -179,3 +179,49 @@ def stream_actions_json(queryset) -> Iterator[bytes]:
 
 def build_actions_json(queryset) -> bytes:
     return b"".join(stream_actions_json(queryset))
+
+
+# --- the CSV and JSON of many fiches, written by a process of their own -----------------------
+
+STREAMS = {"actions-csv": stream_actions_csv, "actions-json": stream_actions_json}
+
+
+def write_actions_file(*, kind: str, query: str, user, path) -> None:
+    """The CSV or JSON (`kind`) of the fiches the list's filters `query` select, published
+    ones only, or those `user` sees, written to `path` piece by piece."""
+    from django.http import QueryDict
+
+    from .filters import FicheFilter
+    from .models import FicheAction
+
+    fiches = FicheAction.objects.visible_to(user) if user else FicheAction.objects.published()
+    filterset = FicheFilter(QueryDict(query), queryset=fiches.for_listing())
+    with open(path, "wb") as out:
+        for piece in STREAMS[kind](filterset.qs):
+            out.write(piece)
+
+
+def write_in_process(*, kind: str, query: str, user, path) -> None:
+    """`write_actions_file` in a process of its own (`manage.py ecrire_donnees`), at the
+    priority EXPORT_STREAM_NICE: seconds of CPU for 10,000 fiches, which the web worker's
+    other threads would otherwise wait for (Python runs one thread at a time per process)."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    command = [
+        "nice",
+        "-n",
+        str(settings.EXPORT_STREAM_NICE),
+        sys.executable,
+        str(settings.BASE_DIR / "manage.py"),
+        "ecrire_donnees",
+        kind,
+        str(path),
+        "--requete",
+        query,
+    ]
+    if user is not None:
+        command += ["--compte", str(user.pk)]
+    subprocess.run(command, check=True, timeout=settings.EXPORT_STREAM_SECONDS)

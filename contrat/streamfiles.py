@@ -33,10 +33,16 @@ def _open(path: Path):
         return None
 
 
-def built_file(key: str, generate: Callable[[], Iterator[bytes]]):
+def write_pieces(path: Path, pieces: Iterator[bytes]) -> None:
+    with open(path, "wb") as out:
+        for piece in pieces:
+            out.write(piece)
+
+
+def built_file(key: str, write: Callable[[Path], None]):
     """The file of `key` (a `download_key`, which holds the data version), open for reading:
-    the one built already, or built now from `generate()`'s pieces. Raises StreamBusy while
-    another build of this machine runs past EXPORT_RENDER_WAIT seconds."""
+    the one built already, or built now by `write(path)`. Raises StreamBusy while another
+    build of this machine runs past EXPORT_RENDER_WAIT seconds."""
     folder = _folder()
     path = folder / f"{hashlib.sha256(key.encode()).hexdigest()}.fichier"
     if (built := _open(path)) is not None:
@@ -56,9 +62,7 @@ def built_file(key: str, generate: Callable[[], Iterator[bytes]]):
             return built
         partial = path.with_name(f"{path.stem}.{os.getpid()}.partiel")
         try:
-            with open(partial, "wb") as out:
-                for piece in generate():
-                    out.write(piece)
+            write(partial)
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)

@@ -1,6 +1,8 @@
 """Public pages of the fiches actions: list with filters and search, and detail."""
 
 import functools
+import logging
+import subprocess
 from urllib.parse import urlencode
 
 from csp.decorators import csp_exempt
@@ -25,10 +27,10 @@ from contrat.current import current_contrat
 from contrat.datacache import data_key
 from contrat.downloads import RenderBusy, busy_response, cached_render, download_key, throttled
 from contrat.pagination import CountedPaginator
-from contrat.streamfiles import StreamBusy, built_file
+from contrat.streamfiles import StreamBusy, built_file, write_pieces
 
 from ..chart import indicator_chart
-from ..exports import stream_actions_csv, stream_actions_json
+from ..exports import stream_actions_csv, stream_actions_json, write_in_process
 from ..filters import FicheFilter
 from ..models import FicheAction, Role
 from ..pdf import build_fiche_pdf, build_recap_pdf
@@ -38,6 +40,8 @@ from ..services.exports import export_job_request
 from ..synthese import build_synthese_pdf
 from ..workbook import build_recap_xlsx
 from .mixins import VisibleFichesMixin
+
+logger = logging.getLogger(__name__)
 
 
 class FicheListView(VisibleFichesMixin, FilterView):
@@ -370,14 +374,33 @@ class StreamedExportView(FicheExportView):
     def stream(self, fiches):
         raise NotImplementedError
 
+    def write(self, path, filterset) -> None:
+        """The file, written here for a few fiches; for more, by a process of its own at a
+        lower CPU priority (`ecrire_donnees`), which this thread waits for without holding
+        Python's lock: the pages served by this worker's other threads keep their speed."""
+        if self.count(filterset) <= settings.EXPORT_STREAM_INLINE_FICHES:
+            write_pieces(path, self.stream(filterset.qs))
+            return
+        write_in_process(
+            kind=self.kind,
+            query=urlencode(self.content_params(filterset)),
+            user=self.request.user if self.unpublished else None,
+            path=path,
+        )
+
     def download(self, filterset):
         self.file_name = self.name_file(filterset)
         key = download_key(
             self.kind, self.content_params(filterset), audience=self.unpublished or "public"
         )
         try:
-            built = built_file(key, lambda: self.stream(filterset.qs))
+            built = built_file(key, lambda path: self.write(path, filterset))
         except StreamBusy:
+            return busy_response()
+        except subprocess.SubprocessError:
+            # Its process failed or ran out of time (the machine is overloaded): its log says
+            # why; the visitor gets the French "réessayez" page.
+            logger.exception("Export %s : le processus d'écriture a échoué", self.kind)
             return busy_response()
         response = FileResponse(built, content_type=self.content_type)
         response["Content-Disposition"] = f'{self.disposition}; filename="{self.file_name}"'

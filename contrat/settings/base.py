@@ -272,6 +272,11 @@ EXPORT_SLOTS_DIR = os.environ.get("EXPORT_SLOTS_DIR", "").strip() or tempfile.ge
 EXPORT_STREAMS_DIR = os.environ.get("EXPORT_STREAMS_DIR", "").strip() or os.path.join(
     tempfile.gettempdir(), "contrat-flux"
 )
+# Beyond this many fiches, the file is written by a process of its own (`ecrire_donnees`), at
+# a lower CPU priority, so that the web worker's other threads keep serving pages at speed.
+EXPORT_STREAM_INLINE_FICHES = env_int("EXPORT_STREAM_INLINE_FICHES", 1000)
+EXPORT_STREAM_NICE = env_int("EXPORT_STREAM_NICE", 10)
+EXPORT_STREAM_SECONDS = env_int("EXPORT_STREAM_SECONDS", 110)  # under gunicorn's --timeout
 EXPORT_RATE = os.environ.get("EXPORT_RATE", "").strip() or "20/m"
 if EXPORT_RATE and not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", EXPORT_RATE):
     raise ImproperlyConfigured(

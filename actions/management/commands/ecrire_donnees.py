@@ -1,0 +1,25 @@
+"""Write the CSV or JSON of the fiches to a file (called by the portal for big exports, in a
+process of its own: actions/exports.py write_in_process)."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from actions.exports import STREAMS, write_actions_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Écrit le CSV ou le JSON des fiches choisies par les filtres de la liste dans un fichier."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("type", choices=sorted(STREAMS))
+        parser.add_argument("fichier")
+        parser.add_argument("--requete", default="", help="Les filtres de la liste (?q=…).")
+        parser.add_argument(
+            "--compte", type=int, default=None, help="Avec les fiches non publiées de ce compte."
+        )
+
+    def handle(self, *args, type, fichier, requete, compte, **options):
+        user = get_user_model().objects.get(pk=compte) if compte else None
+        write_actions_file(kind=type, query=requete, user=user, path=fichier)
