@@ -90,20 +90,20 @@ class InstantaneDetailView(TemplateView):
             )
         )
         autres = Instantane.objects.listed().exclude(pk=instantane.pk).only("nom", "slug", "date")
-
-        # Its indicators (thousands at 10,000 fiches): their HTML is cached with the tables.
-        def indicators():
-            return data_cached(
-                "instantane-indicateurs", lambda: frozen_indicators(instantane), params=frozen_key
-            )
-
         return super().get_context_data(
             contrat=current_contrat(),
             instantane=instantane,
             total=figures["total"],
             subtotals=figures["subtotals"],
             tables=tables,
-            indicateurs_figes=SimpleLazyObject(indicators),
+            # The indicators of this page's fiches (thousands in all at 10,000 fiches).
+            indicateurs=[
+                {**indicateur, "fiche_titre": fiche["titre"], "fiche_slug": fiche["slug"]}
+                for fiche in page.object_list
+                for indicateur in fiche["indicateurs"]
+            ],
+            nombre_indicateurs=figures["indicateurs"],
+            atteints=figures["atteints"],
             cle_tableaux=data_key("instantane-tableaux", params=frozen_key),
             fiches=page.object_list,
             paginator=paginator,
@@ -118,33 +118,33 @@ def frozen_figures(instantane, *, tables: bool) -> dict:
     """What a snapshot's page shows of its frozen JSON: totals, per enjeu, how many fiches,
     and with `tables` the financers' tables."""
     frozen = Frozen(frozen_data(instantane))
+    indicateurs = frozen.indicators
     figures = {
         "total": frozen.total,
         "subtotals": frozen.subtotals,
         "nombre": len(frozen.fiches),
+        "indicateurs": len(indicateurs),
+        "atteints": sum(1 for indicateur in indicateurs if indicateur["atteint"]),
     }
     if tables:
         figures["tables"] = frozen.matrix.tables
     return figures
 
 
-def frozen_indicators(instantane) -> dict:
-    """The frozen indicators of every fiche, with their text, and how many reached their
-    target."""
-    indicateurs = [
-        {**indicateur, "texte": indicator_text(indicateur)}
-        for indicateur in Frozen(frozen_data(instantane)).indicators
-    ]
-    return {
-        "indicateurs": indicateurs,
-        "atteints": sum(1 for indicateur in indicateurs if indicateur["atteint"]),
-    }
-
-
 def frozen_rows(instantane) -> list[dict]:
-    """Each frozen fiche's row (title, porteurs, status, budget), in the recap's order."""
+    """Each frozen fiche's row (title, porteurs, status, budget, its indicators with their
+    text), in the recap's order."""
     keys = ("slug", "titre", "porteurs", "statut", "statut_libelle", "budget_total")
-    return [{key: fiche.get(key) for key in keys} for fiche in frozen_data(instantane)["fiches"]]
+    return [
+        {
+            **{key: fiche.get(key) for key in keys},
+            "indicateurs": [
+                {**indicateur, "texte": indicator_text(indicateur)}
+                for indicateur in fiche.get("indicateurs", [])
+            ],
+        }
+        for fiche in frozen_data(instantane)["fiches"]
+    ]
 
 
 class RecapFileView(View):
