@@ -61,8 +61,9 @@ browsers:
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles artifacts
 
-# Speed and memory of the exports and the import, then server time and SQL queries of the pages
-# at 100, 1,000 and 10,000 fiches on SQLite and PostgreSQL (its own database contrat_bench), then
+# Speed and memory of the exports and the import, then server time and SQL queries of every
+# public page at 100 and 10,000 fiches on SQLite and PostgreSQL side by side (its own database
+# contrat_bench; each page's median against a fiche page's, target 4x), then
 # the admin import's preview and confirm at 500 to 2,000 rows (the figures behind its limit),
 # written to docs/benchmarks.md (not in `make test`).
 .PHONY: bench
@@ -71,12 +72,13 @@ bench: install-dev
 	$(BIN)/python scripts/bench_pages.py
 	$(BIN)/python scripts/bench_imports.py
 
-# Load test of the production setup on 127.0.0.1 (gunicorn, PostgreSQL database contrat_load,
-# whitenoise) driven by locust, 50 users for 60 s, then a burst of 200 recap PDFs while fiches
-# are read (issue 15); written to docs/benchmarks.md.
+# Load test of the production setup on 127.0.0.1 (gunicorn, the export worker, PostgreSQL
+# database contrat_load with 10,000 fiches, whitenoise) driven by locust, 50 users for 60 s
+# without then with exports (the pages' p95 of each), then a burst of 200 recap PDFs while
+# fiches are read (issue 15); written to docs/benchmarks.md. LOAD_ARGS=--keep reuses the data.
 .PHONY: load
 load: install-dev
-	$(BIN)/python scripts/load.py
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)
 
 # Backup of the whole site (fiches, history, accounts, groups) to backups/<date>_<time>.json.gz,
 # and its restore into an empty database: docs/sauvegarde.md.
