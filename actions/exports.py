@@ -184,11 +184,12 @@ def build_actions_json(queryset) -> bytes:
 # --- the CSV and JSON of many fiches, written by a process of their own -----------------------
 
 STREAMS = {"actions-csv": stream_actions_csv, "actions-json": stream_actions_json}
+KINDS = (*STREAMS, "recap-pdf")
 
 
 def write_actions_file(*, kind: str, query: str, user, path) -> None:
-    """The CSV or JSON (`kind`) of the fiches the list's filters `query` select, published
-    ones only, or those `user` sees, written to `path` piece by piece."""
+    """The CSV or JSON (`kind`, written piece by piece) or the recap PDF of the fiches the
+    list's filters `query` select, published ones only, or those `user` sees, to `path`."""
     from django.http import QueryDict
 
     from .filters import FicheFilter
@@ -196,6 +197,17 @@ def write_actions_file(*, kind: str, query: str, user, path) -> None:
 
     fiches = FicheAction.objects.visible_to(user) if user else FicheAction.objects.published()
     filterset = FicheFilter(QueryDict(query), queryset=fiches.for_listing())
+    if kind == "recap-pdf":
+        from contrat.current import current_contrat
+
+        from .pdf import build_recap_pdf
+
+        content = build_recap_pdf(
+            filterset.qs, filters=filterset.describe(), contrat=current_contrat()
+        )
+        with open(path, "wb") as out:
+            out.write(content)
+        return
     with open(path, "wb") as out:
         for piece in STREAMS[kind](filterset.qs):
             out.write(piece)

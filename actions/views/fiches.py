@@ -3,6 +3,8 @@
 import functools
 import logging
 import subprocess
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 from csp.decorators import csp_exempt
@@ -305,7 +307,27 @@ class RecapPdfView(FicheExportView):
     job_threshold_setting = "EXPORT_JOB_PDF_FICHES"
 
     def build(self, fiches, filterset):
+        if settings.EXPORT_RENDER_IN_PROCESS:
+            return self.build_in_process(filterset)
         return build_recap_pdf(fiches, filters=filterset.describe(), contrat=current_contrat())
+
+    def build_in_process(self, filterset) -> bytes:
+        """Rendered by a process of its own at a lower priority (`ecrire_donnees`): this
+        thread waits without holding Python's lock, the worker's other threads serve pages."""
+        folder = Path(settings.EXPORT_STREAMS_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".pdf") as target:
+            try:
+                write_in_process(
+                    kind=self.kind,
+                    query=urlencode(self.content_params(filterset)),
+                    user=self.request.user if self.unpublished else None,
+                    path=target.name,
+                )
+            except subprocess.SubprocessError as error:
+                logger.exception("PDF récapitulatif : le processus de rendu a échoué")
+                raise RenderBusy from error
+            return Path(target.name).read_bytes()
 
     @pdf_csp_exempt
     def respond(self, content):

@@ -277,6 +277,10 @@ EXPORT_STREAMS_DIR = os.environ.get("EXPORT_STREAMS_DIR", "").strip() or os.path
 EXPORT_STREAM_INLINE_FICHES = env_int("EXPORT_STREAM_INLINE_FICHES", 1000)
 EXPORT_STREAM_NICE = env_int("EXPORT_STREAM_NICE", 10)
 EXPORT_STREAM_SECONDS = env_int("EXPORT_STREAM_SECONDS", 110)  # under gunicorn's --timeout
+# The recap PDFs built while the visitor waits (up to EXPORT_JOB_PDF_FICHES fiches) are
+# rendered by such a process too: WeasyPrint in a gunicorn thread held its worker's other
+# threads (the pages) for the whole render.
+EXPORT_RENDER_IN_PROCESS = env_bool("EXPORT_RENDER_IN_PROCESS", True)
 EXPORT_RATE = os.environ.get("EXPORT_RATE", "").strip() or "20/m"
 if EXPORT_RATE and not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", EXPORT_RATE):
     raise ImproperlyConfigured(

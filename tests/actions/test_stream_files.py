@@ -97,3 +97,34 @@ def test_a_failed_writing_process_gives_the_french_retry_page(world, client, set
     response = client.get("/actions/export/actions.csv")
     assert response.status_code == 503
     assert "réessayez" in words(response).lower()
+
+
+def test_a_recap_pdf_is_rendered_by_a_process_of_its_own(world, client, settings, monkeypatch):
+    settings.EXPORT_RENDER_IN_PROCESS = True
+    commands = []
+
+    def run(command, **kwargs):
+        commands.append(command)
+        kind, path = command[command.index("ecrire_donnees") + 1 :][:2]
+        query = command[command.index("--requete") + 1]
+        exports.write_actions_file(kind=kind, query=query, user=None, path=path)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    response = client.get("/actions/export/recap.pdf?q=Chantier")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    (command,) = commands
+    assert command[:3] == ["nice", "-n", str(settings.EXPORT_STREAM_NICE)]
+    assert "recap-pdf" in command and "q=Chantier" in command
+
+
+def test_a_failed_rendering_gives_the_french_retry_page(world, client, settings, monkeypatch):
+    settings.EXPORT_RENDER_IN_PROCESS = True
+
+    def run(command, **kwargs):
+        raise subprocess.CalledProcessError(1, command)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    response = client.get("/actions/export/recap.pdf")
+    assert response.status_code == 503
+    assert "réessayez" in words(response).lower()

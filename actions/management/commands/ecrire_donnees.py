@@ -1,10 +1,10 @@
-"""Write the CSV or JSON of the fiches to a file (called by the portal for big exports, in a
-process of its own: actions/exports.py write_in_process)."""
+"""Write the CSV, the JSON or the recap PDF of the fiches to a file: called by the portal, in a
+process of its own (actions/exports.py write_in_process)."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from actions.exports import STREAMS, write_actions_file
+from actions.exports import KINDS, write_actions_file
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("type", choices=sorted(STREAMS))
+        parser.add_argument("type", choices=sorted(KINDS))
         parser.add_argument("fichier")
         parser.add_argument("--requete", default="", help="Les filtres de la liste (?q=…).")
         parser.add_argument(
