@@ -72,7 +72,10 @@ class InstantaneDetailView(TemplateView):
         # snapshot is frozen, so is what is cached from it.
         frozen_key = [("pk", instantane.pk), ("arrete", instantane.arrete_le.isoformat())]
         figures = data_cached(
-            "instantane", lambda: frozen_figures(instantane, tables=False), params=frozen_key
+            "instantane",
+            lambda: frozen_figures(instantane, tables=False),
+            params=frozen_key,
+            single=True,
         )
         paginator = Paginator(range(figures["nombre"]), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
@@ -80,6 +83,7 @@ class InstantaneDetailView(TemplateView):
             "instantane-page",
             lambda: frozen_rows(instantane)[page.start_index() - 1 : page.end_index()],
             params=[*frozen_key, ("page", page.number)],
+            single=True,
         )
         # The financers' tables: their HTML is cached under cle_tableaux; read only without it.
         tables = SimpleLazyObject(
@@ -87,6 +91,7 @@ class InstantaneDetailView(TemplateView):
                 "instantane-tableaux",
                 lambda: frozen_figures(instantane, tables=True)["tables"],
                 params=frozen_key,
+                single=True,
             )
         )
         autres = Instantane.objects.listed().exclude(pk=instantane.pk).only("nom", "slug", "date")
@@ -225,6 +230,7 @@ def ecarts_context(request, slug) -> tuple[dict, int]:
                 apres_side=apres_side,
             ),
             params=[("avant", avant.pk), ("apres", apres.pk)],
+            single=True,
         )
         context["avec"] = other
     else:
@@ -239,6 +245,7 @@ def ecarts_context(request, slug) -> tuple[dict, int]:
                 apres_side=today,
             ),
             params=[("avant", instantane.pk), ("jour", today["date"].isoformat())],
+            single=True,
         )
     context["ecarts"] = ecarts
     between = avenants_of(contrat).filter(date__gt=avant_side["date"], date__lte=apres_side["date"])

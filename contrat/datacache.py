@@ -31,17 +31,24 @@ def data_key(name: str, *, audience: str = "public", params=()) -> str:
     return f"data:{name}:{audience}:{data_version()}:{query}"
 
 
-def data_cached(name: str, build: Callable, *, audience: str = "public", params=()):
+def data_cached(
+    name: str, build: Callable, *, audience: str = "public", params=(), single: bool = False
+):
     """`build()`'s value, computed once per data version, audience and params: one cache read
     when it is there (a query with the database cache), `build()` and one write otherwise.
 
-    Right after a write, many visitors ask for the same figures at once: one of them (the one
-    whose `add` of the key's lock succeeds, in any worker or machine) computes them while the
-    others wait for its value, up to WAIT seconds, rather than all computing the same sums at
-    once (under load, /financements/ went from a second to 13 s so)."""
+    `single`, for figures that take a second or more: right after a write, many visitors ask
+    for them at once; one of them (the one whose `add` of the key's lock succeeds, in any worker
+    or machine) computes them while the others wait for its value, up to WAIT seconds, rather
+    than all computing the same sums at once (under load, /financements/ went from a second to
+    13 s so). Cheap figures go without the lock's two writes."""
     key = data_key(name, audience=audience, params=params)
     value = cache.get(key, _MISSING)
     if value is not _MISSING:
+        return value
+    if not single:
+        value = build()
+        cache.set(key, value, TIMEOUT)
         return value
     lock = f"{key}:calcul"
     held = cache.add(lock, 1, LOCK_SECONDS)

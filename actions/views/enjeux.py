@@ -20,7 +20,9 @@ class HomeView(VisibleFichesMixin, TemplateView):
         fiches = self.visible_fiches()
         if fiches is None:
             return context
-        context.update(self.cached("accueil", lambda: home_figures(self.get_contrat(), fiches)))
+        context.update(
+            self.cached("accueil", lambda: home_figures(self.get_contrat(), fiches), single=True)
+        )
         return context
 
 
@@ -58,7 +60,7 @@ class EnjeuListView(VisibleFichesMixin, ListView):
         fiches = self.visible_fiches()
         if fiches is not None:
             enjeux, sans_enjeu, total = self.cached(
-                "enjeux", lambda: enjeux_with_bilans(self.get_contrat(), fiches)
+                "enjeux", lambda: enjeux_with_bilans(self.get_contrat(), fiches), single=True
             )
             context.update(enjeux=enjeux, orientations_sans_enjeu=sans_enjeu, total=total)
         return context
@@ -84,7 +86,10 @@ class EnjeuDetailView(VisibleFichesMixin, DetailView):
         # fiche), and the follow-up's roll-ups: computed once per data version.
         numero = self.kwargs[self.slug_url_kwarg]
         figures = self.cached(
-            "enjeu", lambda: self.enjeu_figures(queryset), params=[("numero", numero)]
+            "enjeu",
+            lambda: self.enjeu_figures(queryset),
+            params=[("numero", numero)],
+            single=True,
         )
         self.rollups = figures["rollups"]
         return figures["enjeu"]

@@ -45,6 +45,7 @@ class FinancementsView(VisibleFichesMixin, TemplateView):
                     enjeu_plans(selected, current_enjeux()),
                 ),
                 params=query,
+                single=True,
             )
         )
         matrix = SimpleLazyObject(lambda: figures()[0])

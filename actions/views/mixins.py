@@ -28,10 +28,11 @@ class VisibleFichesMixin:
         """Who sees the same fiches as this visitor (the key of what is cached for them)."""
         return FicheAction.objects.unpublished_scope(self.request.user) or "public"
 
-    def cached(self, name: str, build, params=()):
+    def cached(self, name: str, build, params=(), *, single: bool = False):
         """`build()`'s figures for this visitor's fiches, computed once per data version
-        (contrat/datacache.py): what grows with the data, never the page's own rows."""
-        return data_cached(name, build, audience=self.audience(), params=params)
+        (contrat/datacache.py): what grows with the data, never the page's own rows. `single`:
+        slow figures, computed by one visitor while the others wait for them."""
+        return data_cached(name, build, audience=self.audience(), params=params, single=single)
 
     def unpublished_shown(self) -> int:
         """How many drafts and fiches in review of this contract the pages show the visitor

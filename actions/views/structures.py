@@ -46,7 +46,9 @@ class StructureListView(VisibleFichesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        structures = self.cached("structures", lambda: self.structures_with_counts(context))
+        structures = self.cached(
+            "structures", lambda: self.structures_with_counts(context), single=True
+        )
         # Searched in Python too, with the fiches' words and stems (contrat/search.py): the
         # whole list is read anyway, so the search costs no query.
         form = StructureSearchForm(self.request.GET)
