@@ -218,20 +218,6 @@ def wait_until_up(url: str, server: subprocess.Popen, seconds: int = 30) -> None
     raise RuntimeError(f"gunicorn ne répond pas sur {url} après {seconds} s")
 
 
-def timed_get(url: str) -> tuple[int, float, int, str]:
-    """(status, seconds, bytes, content type) of one GET."""
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(url, timeout=300) as response:
-            body = response.read()
-            kind = response.headers.get_content_type()
-            return response.status, time.perf_counter() - started, len(body), kind
-    except urllib.error.HTTPError as error:
-        return error.code, time.perf_counter() - started, 0, ""
-    except OSError:
-        return 0, time.perf_counter() - started, 0, ""
-
-
 def read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
