@@ -75,3 +75,38 @@ def screenshot():
         return path
 
     return take
+
+
+def horizontal_overflow(page) -> int:
+    """How far the page runs past the window's width (0 or less: no sideways scrolling)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+@pytest.fixture
+def pages_check(page, screenshot):
+    """pages_check(base_url, {name: path}): each page, on a phone then a desktop, answers 200
+    with its heading, fits the window (no sideways scrolling) and is axe-clean; a screenshot
+    of each. Every violation of every page is reported at once."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect
+
+    def check(base_url: str, pages: dict[str, str]) -> None:
+        axe = Axe()
+        reports = {}
+        for viewport in (PHONE, DESKTOP):
+            page.set_viewport_size(viewport)
+            for name, path in pages.items():
+                response = page.goto(f"{base_url}{path}")
+                assert response.status == 200, path
+                expect(page.get_by_role("heading", level=1)).to_be_visible()
+                overflow = horizontal_overflow(page)
+                assert overflow <= 0, f"{name} déborde de {overflow} px à {viewport['width']} px"
+                results = axe.run(page)
+                if results.violations_count:
+                    reports[f"{name} ({viewport['width']} px)"] = results.generate_report()
+                screenshot(page, name)
+        assert not reports, "\n\n".join(f"== {name}\n{text}" for name, text in reports.items())
+
+    return check

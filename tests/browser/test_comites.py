@@ -5,14 +5,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from actions.models import FicheAction, LigneBudget
 from comites.models import Avenant, AvenantFiche
 from comites.services import instantane_arreter
 from tests.actions.plan_samples import make_plan
-from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -40,34 +38,14 @@ def comites_site(transactional_db, live_server):
     return live_server.url, comite
 
 
-def horizontal_overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-
-
-def test_the_committee_pages_are_axe_clean_and_fit_a_phone(page, comites_site, screenshot):
+def test_the_committee_pages_are_axe_clean_and_fit_a_phone(comites_site, pages_check):
     url, comite = comites_site
     pages = {
         "comites": "/comites/",
         "comite": comite.get_absolute_url(),
         "comite-ecarts": f"/comites/{comite.slug}/ecarts/",
     }
-    axe = Axe()
-    reports = {}
-    for viewport in (PHONE, DESKTOP):
-        page.set_viewport_size(viewport)
-        for name, path in pages.items():
-            response = page.goto(f"{url}{path}")
-            assert response.status == 200, path
-            expect(page.get_by_role("heading", level=1)).to_be_visible()
-            overflow = horizontal_overflow(page)
-            assert overflow <= 0, f"{name} déborde de {overflow} px à {viewport['width']} px"
-            results = axe.run(page)
-            if results.violations_count:
-                reports[f"{name} ({viewport['width']} px)"] = results.generate_report()
-            screenshot(page, name)
-    assert not reports, "\n\n".join(f"== {name}\n{report}" for name, report in reports.items())
+    pages_check(url, pages)
 
 
 def test_from_the_home_page_to_what_changed_since_the_committee(page, comites_site):

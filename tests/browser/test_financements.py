@@ -1,12 +1,11 @@
 """The financing plan in a real browser: axe-clean, readable on a phone, the chart drawn."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from actions.models import FicheAction
 from tests.actions.plan_samples import make_plan
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +18,7 @@ def plan_site(transactional_db, live_server):
     return live_server.url
 
 
-def horizontal_overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-
-
-def test_the_plan_is_axe_clean_and_fits_a_phone(page, plan_site, screenshot):
+def test_the_plan_is_axe_clean_and_fits_a_phone(plan_site, pages_check):
     fiche = FicheAction.objects.get(titre="Ludothèque itinérante", ordre=1)
     pages = {
         "financements": "/financements/",
@@ -33,21 +26,7 @@ def test_the_plan_is_axe_clean_and_fits_a_phone(page, plan_site, screenshot):
         "fiche-financement": f"{fiche.get_absolute_url()}#financement",
         "financeur": "/structures/cg59/",
     }
-    axe = Axe()
-    reports = {}
-    for viewport in (PHONE, DESKTOP):
-        page.set_viewport_size(viewport)
-        for name, path in pages.items():
-            response = page.goto(f"{plan_site}{path}")
-            assert response.status == 200, path
-            expect(page.get_by_role("heading", level=1)).to_be_visible()
-            overflow = horizontal_overflow(page)
-            assert overflow <= 0, f"{name} déborde de {overflow} px à {viewport['width']} px"
-            results = axe.run(page)
-            if results.violations_count:
-                reports[f"{name} ({viewport['width']} px)"] = results.generate_report()
-            screenshot(page, name)
-    assert not reports, "\n\n".join(f"== {name}\n{report}" for name, report in reports.items())
+    pages_check(plan_site, pages)
 
 
 def test_the_chart_is_drawn_and_its_tables_scroll_inside_a_focusable_box(page, plan_site):

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, horizontal_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -82,12 +82,6 @@ AXE_PAGES = {
     "structures": "/structures/",
     "enjeux": "/enjeux/",
 }
-
-
-def horizontal_overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 def test_axe_finds_no_violation(page, site):

@@ -4,10 +4,7 @@ used with the keyboard alone; axe-clean and no sideways scroll at phone and desk
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-
-from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -39,24 +36,12 @@ def test_the_structures_are_searched_with_the_keyboard_alone(page, site):
     expect(page.get_by_role("status")).to_contain_text("1 structure sur")
 
 
-def test_search_pages_are_axe_clean_without_sideways_scroll(page, site, screenshot):
-    axe = Axe()
-    reports = {}
-    pages = {
-        "recherche": "/actions/?q=ludoth%C3%A8ques+itin%C3%A9rante",
-        "recherche-vide": "/actions/?q=%22introuvable",
-        "structures-recherche": "/structures/?q=association",
-    }
-    for viewport in (PHONE, DESKTOP):
-        page.set_viewport_size(viewport)
-        for name, path in pages.items():
-            assert page.goto(f"{site}{path}").status == 200
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, f"{name} déborde de {overflow} px à {viewport['width']} px"
-            results = axe.run(page)
-            if results.violations_count:
-                reports[f"{name} ({viewport['width']} px)"] = results.generate_report()
-            screenshot(page, name)
-    assert not reports, "\n\n".join(f"== {name}\n{report}" for name, report in reports.items())
+def test_search_pages_are_axe_clean_without_sideways_scroll(site, pages_check):
+    pages_check(
+        site,
+        {
+            "recherche": "/actions/?q=ludoth%C3%A8ques+itin%C3%A9rante",
+            "recherche-vide": "/actions/?q=%22introuvable",
+            "structures-recherche": "/structures/?q=association",
+        },
+    )

@@ -5,13 +5,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from actions.models import Etape, FicheAction, Indicateur, PointAvancement, ValeurIndicateur
 from actions.services import fiche_statut_follow
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -75,30 +74,11 @@ def suivi_site(site):
     return site, fiche
 
 
-def horizontal_overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-
-
-def test_the_timeline_page_is_axe_clean_and_fits_a_phone(page, suivi_site, screenshot):
+def test_the_timeline_page_is_axe_clean_and_fits_a_phone(suivi_site, pages_check):
     site, fiche = suivi_site
     pages = {"fiche-suivi": f"{fiche.get_absolute_url()}#suivi", "accueil-avancement": "/"}
     pages["enjeu-avancement"] = fiche.orientations.first().enjeu.get_absolute_url()
-    axe = Axe()
-    reports = {}
-    for viewport in (PHONE, DESKTOP):
-        page.set_viewport_size(viewport)
-        for name, path in pages.items():
-            response = page.goto(f"{site}{path}")
-            assert response.status == 200, path
-            overflow = horizontal_overflow(page)
-            assert overflow <= 0, f"{name} déborde de {overflow} px à {viewport['width']} px"
-            results = axe.run(page)
-            if results.violations_count:
-                reports[f"{name} ({viewport['width']} px)"] = results.generate_report()
-            screenshot(page, name)
-    assert not reports, "\n\n".join(f"== {name}\n{report}" for name, report in reports.items())
+    pages_check(site, pages)
 
 
 def test_the_timeline_reads_newest_first_with_its_chart_and_late_step(page, suivi_site):
