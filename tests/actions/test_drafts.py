@@ -300,7 +300,7 @@ def test_an_editors_pages_and_downloads_query_budget(size, django_assert_max_num
         (fiches[0].porteurs[0].get_absolute_url(), 17),
         (fiches[0].get_absolute_url(), 18),
         (XLSX_URL + "?brouillons=1", 14),
-        (JSON_URL + "?brouillons=1", 10),
+        (JSON_URL + "?brouillons=1", 11),
     ]:
         with django_assert_max_num_queries(budget):
             response = editor.get(url)
