@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, FloatField, OuterRef, Q, Sum
+from django.db.models.functions import Cast
 
 from contrat.text import french_sort_key
 from enjeux.models import Enjeu, Orientation
@@ -82,6 +83,8 @@ LINE_VALUES = (
     "note",
 )
 LINES_CHUNK_SIZE = 2000
+LINES_ORDER = ("fiche__ordre", "fiche", "annee", "financeur__nom", "nature", "pk")
+MEASURE_KEYS = ("prevu", "accorde", "verse")
 
 
 def line_values(fiches):
@@ -89,8 +92,26 @@ def line_values(fiches):
     financer and nature, read in chunks."""
     return (
         lines_of(fiches)
-        .order_by("fiche__ordre", "fiche", "annee", "financeur__nom", "nature", "pk")
+        .order_by(*LINES_ORDER)
         .values_list(*LINE_VALUES)
+        .iterator(chunk_size=LINES_CHUNK_SIZE)
+    )
+
+
+def line_figures(fiches):
+    """The same lines as `line_values`, as (fiche's title, financer's name, year, nature,
+    planned, granted, paid), the amounts as floats (None when not given): what a spreadsheet
+    keeps of them, read without making a Decimal of each (62,000 lines at 10,000 fiches)."""
+    return (
+        lines_of(fiches)
+        .order_by(*LINES_ORDER)
+        .values_list(
+            "fiche__titre",
+            "financeur__nom",
+            "annee",
+            "nature",
+            *(Cast(key, FloatField()) for key in MEASURE_KEYS),
+        )
         .iterator(chunk_size=LINES_CHUNK_SIZE)
     )
 

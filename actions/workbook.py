@@ -1,20 +1,25 @@
 """The recap as an XLSX workbook, written with XlsxWriter: fiches, per enjeu, financing plan.
 
 XlsxWriter rather than openpyxl (which reads the imports): it writes a formula with its value
-(a SUBTOTAL's total is read by viewers that compute nothing) and writes the 10,000-fiche
-workbook with its 60,000 financing lines twice as fast (docs/benchmarks.md)."""
+(a SUBTOTAL's total is read by viewers that compute nothing). The cells' XML is made here, row
+by row (`RowsWorksheet`): the 10,000-fiche workbook with its 62,000 financing lines in 4.5 s
+instead of 11 s through XlsxWriter's cell methods (docs/benchmarks.md)."""
 
 import io
 from collections.abc import Iterable
+from functools import cache
+from xml.sax.saxutils import escape
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from contrat.current import current_contrat
 from contrat.spreadsheets import xlsx_text
 from enjeux.models import Contrat
 
-from .choices import NatureFinancement
-from .plan import MEASURES, Matrix, financing_matrix, line_values
+from .choices import NatureFinancement, Role
+from .plan import MEASURES, Matrix, financing_matrix, line_figures
 from .recap import (
     EUROS,
     EUROS_CENTS,
@@ -34,6 +39,31 @@ HEADER_FILL = "#DDE4EE"
 UNPUBLISHED_FILL = "#FFF4D6"
 PERCENT = "0.0 %"
 A4 = 9  # XlsxWriter's paper code
+MAX_CELL_TEXT = 32_767
+
+
+@cache
+def column_letter(index: int) -> str:
+    return xl_col_to_name(index)
+
+
+class RowsWorksheet(Worksheet):
+    """XlsxWriter's worksheet, its cells kept as the XML of their rows, made as `Sheet.append`
+    receives them, instead of one object per cell turned into XML when the workbook closes:
+    the 10,000-fiche recap has 500,000 cells, and XlsxWriter's own way (its `write_*` checks,
+    its cell table, its XML writer with escaped attributes) took two thirds of its time
+    (docs/benchmarks.md). Everything else is XlsxWriter's: formats, shared strings, columns,
+    panes, autofilter, print setup, the package. `_write_sheet_data` is the hook XlsxWriter
+    calls to write the `<sheetData>` element (pinned: xlsxwriter 3.x in pyproject.toml)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows_xml: list[str] = []
+
+    def _write_sheet_data(self) -> None:
+        self.fh.write("<sheetData>")
+        self.fh.writelines(self.rows_xml)
+        self.fh.write("</sheetData>")
 
 
 class Sheet:
@@ -42,8 +72,8 @@ class Sheet:
 
     def __init__(self, book: "Book", name: str):
         self.book = book
-        self.ws = book.workbook.add_worksheet(name)
-        self.row = 0
+        self.ws = book.workbook.add_worksheet(name, worksheet_class=RowsWorksheet)
+        self.row = 0  # rows written so far
 
     def columns(self, widths: Iterable[int]) -> None:
         for index, width in enumerate(widths):
@@ -56,20 +86,23 @@ class Sheet:
         self.append([Text(title, header=True) for title, _width in columns])
 
     def append(self, cells: list) -> None:
-        ws, row, fmt = self.ws, self.row, self.book.format
-        for column, cell in enumerate(cells):
-            if cell is None:
-                continue
-            if isinstance(cell, str):  # a short text, without the cost of a format
-                ws.write_string(row, column, xlsx_text(cell))
-            elif isinstance(cell, Text):
-                if cell.value:
-                    ws.write_string(row, column, xlsx_text(cell.value), fmt(cell.style))
-            elif isinstance(cell, Formula):
-                ws.write_formula(row, column, cell.formula, fmt(cell.style), cell.cached)
-            elif cell.value is not None:  # Number
-                ws.write_number(row, column, cell.value, fmt(cell.style))
+        number = self.row + 1
+        cell_xml = self.book.cell_xml
+        self.add_row(
+            "".join(cell_xml(cell, f"{column_letter(i)}{number}") for i, cell in enumerate(cells)),
+            len(cells),
+        )
+
+    def add_row(self, cells_xml: str, width: int) -> None:
+        """The next row, its cells' XML made by `Book.cell_xml` (or alike) for its number."""
         self.row += 1
+        if cells_xml:
+            ws = self.ws
+            ws.rows_xml.append(f'<row r="{self.row}">{cells_xml}</row>')
+            # The sheet's extent, as XlsxWriter's write methods keep it (its <dimension>).
+            ws.dim_rowmin, ws.dim_colmin = 0, 0
+            ws.dim_rowmax = self.row - 1
+            ws.dim_colmax = max(ws.dim_colmax or 0, width - 1)
 
     def autofilter(self, last_row: int, columns: int) -> None:
         """Over the header and the rows 2 to `last_row` (the spreadsheet's numbering)."""
@@ -114,20 +147,37 @@ def euros(value, *, bold=False) -> Number:
     return Number(value, bold=bold, number_format=EUROS if isinstance(value, int) else EUROS_CENTS)
 
 
-def column_cell(column, value):
-    """`value` as the recap's `column` shows it (its number format, or wrapped text)."""
+TEXT_STYLE = Text("").style
+UNPUBLISHED_STYLE = Text("", fill=UNPUBLISHED_FILL).style
+CENTS_STYLE = ("number", False, EUROS_CENTS)
+
+
+def cell_maker(column):
+    """How the recap's `column` writes a value: `make(ref, value, book)` gives the cell's XML
+    (wrapped text, or a number in its format; nothing for an empty value)."""
+    style = ("number", False, column.xlsx_format)
+
+    def text(ref, value, book):
+        return book.text_xml(ref, value, TEXT_STYLE) if value else ""
+
+    def amount(ref, value, book):
+        if value is None:
+            return ""
+        value = plain_amount(value)
+        return book.number_xml(ref, value, style if isinstance(value, int) else CENTS_STYLE)
+
+    def figure(ref, value, book):
+        return "" if value is None else book.number_xml(ref, plain_amount(value), style)
+
     if column.xlsx_format is None:
-        return Text(value)
-    if column.xlsx_format == EUROS:
-        return euros(value)
-    return Number(plain_amount(value), number_format=column.xlsx_format)
+        return text
+    return amount if column.xlsx_format == EUROS else figure
 
 
 class Book:
-    """The workbook and its formats. Not XlsxWriter's constant-memory mode:
+    """The workbook, its formats and its shared strings. Not XlsxWriter's constant-memory mode:
     it writes every text in its cell, where the shared strings table writes a title or a
-    financer once for all its rows (5.5 s instead of 7 s at 10,000 fiches, 190 MB instead of
-    105 MB at the peak)."""
+    financer once for all its rows."""
 
     def __init__(self, title: str, author: str):
         self._buffer = io.BytesIO()
@@ -135,6 +185,9 @@ class Book:
         self.workbook = xlsxwriter.Workbook(self._buffer)
         self.workbook.set_properties({"title": title, "author": author})
         self._formats = {}
+        self._styles = {None: ""}
+        self._texts = {}
+        self._shared = self.workbook.str_table._get_shared_string_index
 
     def format(self, style: tuple):
         if style not in self._formats:
@@ -148,6 +201,38 @@ class Book:
                 properties["num_format"] = detail
             self._formats[style] = self.workbook.add_format(properties)
         return self._formats[style]
+
+    def style(self, style: tuple | None) -> str:
+        """A cell's format attribute: the index XlsxWriter gives the format in styles.xml."""
+        if style not in self._styles:
+            self._styles[style] = f' s="{self.format(style)._get_xf_index()}"'
+        return self._styles[style]
+
+    def text_xml(self, ref: str, value: str, style: tuple | None = None) -> str:
+        """A text cell: its index in the shared strings (each text written once in the file,
+        cleaned once: `xlsx_text`, and cut to a cell's 32,767 characters)."""
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = xlsx_text(value)[:MAX_CELL_TEXT]
+        return f'<c r="{ref}"{self.style(style)} t="s"><v>{self._shared(text)}</v></c>'
+
+    def number_xml(self, ref: str, value, style: tuple | None = None) -> str:
+        return f'<c r="{ref}"{self.style(style)}><v>{value:.16G}</v></c>'
+
+    def cell_xml(self, cell, ref: str) -> str:
+        """The XML of `cell` (a str, Text, Number, Formula or None) at `ref` ('B12')."""
+        if cell is None:
+            return ""
+        if isinstance(cell, str):  # a short text, without a format
+            return self.text_xml(ref, cell) if cell else ""
+        if isinstance(cell, Text):
+            return self.text_xml(ref, cell.value, cell.style) if cell.value else ""
+        if isinstance(cell, Formula):
+            return (
+                f'<c r="{ref}"{self.style(cell.style)}><f>{escape(cell.formula)}</f>'
+                f"<v>{cell.cached:.16G}</v></c>"
+            )
+        return "" if cell.value is None else self.number_xml(ref, cell.value, cell.style)
 
     def sheet(self, name: str) -> Sheet:
         return Sheet(self, name)
@@ -189,21 +274,31 @@ def build_recap_xlsx(
     structures_ws.header([("Structure", 45), ("Rôle", 14), ("Précision", 30), ("Fiche", 60)])
 
     bilans = RecapBilans()
+    # The two longest sheets after 'Financements', each row's XML in one piece.
+    book = fiches_ws.book
+    text = book.text_xml
+    makers = [
+        (column_letter(i), column.key, cell_maker(column)) for i, column in enumerate(columns)
+    ]
+    roles = dict(Role.choices)
     for row in recap_rows(queryset):
         bilans.add(row)
-        cells = [column_cell(column, getattr(row, column.key)) for column in columns]
+        r = fiches_ws.row + 1
+        cells = [make(f"{letter}{r}", getattr(row, key), book) for letter, key, make in makers]
         if row.non_publiee:
             for index in tinted:
-                cells[index] = Text(cells[index].value, fill=UNPUBLISHED_FILL)
-        fiches_ws.append(cells)
+                letter, key, _make = makers[index]
+                cells[index] = text(f"{letter}{r}", getattr(row, key), UNPUBLISHED_STYLE)
+        fiches_ws.add_row("".join(cells), len(columns))
         for participation in row.participations:
-            structures_ws.append(
-                [
-                    participation.structure.nom,
-                    participation.get_role_display(),
-                    participation.precision or None,
-                    row.titre,
-                ]
+            r = structures_ws.row + 1
+            precision = participation.precision
+            structures_ws.add_row(
+                text(f"A{r}", participation.structure.nom)
+                + text(f"B{r}", roles.get(participation.role, participation.role))
+                + (text(f"C{r}", precision) if precision else "")
+                + text(f"D{r}", row.titre),
+                4,
             )
 
     total = bilans.total
@@ -225,7 +320,7 @@ def build_recap_xlsx(
         "(non comptées dans le total)" + (f". {note}" if note else ""),
         bold=True,
     )
-    letter = xlsxwriter.utility.xl_col_to_name(budget_column)
+    letter = column_letter(budget_column)
     total_row[budget_column] = Formula(
         f"SUBTOTAL(109,{letter}2:{letter}{last_row})",
         budget,
@@ -301,32 +396,25 @@ def _financing_lines_sheet(ws: Sheet, queryset) -> None:
         ("Versé (€)", 14),
     ]
     ws.header(columns)
-    # The longest sheet (six lines a fiche or so): written cell by cell without the cell
-    # objects of `append`, each text cleaned once (a title or a financer comes back often).
-    write_string, write_number = ws.ws.write_string, ws.ws.write_number
-    euros_format = ws.book.format(("number", False, EUROS))
-    cents_format = ws.book.format(("number", False, EUROS_CENTS))
-    texts = {label: label for label in NATURE_LABELS.values()}
-    texts.update((code, nature_label(code)) for code in NATURE_LABELS)
-
-    def text(value: str) -> str:
-        if value not in texts:
-            texts[value] = xlsx_text(value)
-        return texts[value]
-
-    row = ws.row
-    for _slug, titre, _f, financeur, annee, nature, *amounts, _d, _r, _n in line_values(queryset):
-        write_string(row, 0, text(titre))
-        write_string(row, 1, text(financeur))
-        write_number(row, 2, annee)
-        write_string(row, 3, text(nature))
-        for column, amount in enumerate(amounts, 4):
+    # The longest sheet (six lines a fiche or so): each row's XML in one piece.
+    text, number = ws.book.text_xml, ws.book.number_xml
+    euros_style, cents_style = ("number", False, EUROS), ("number", False, EUROS_CENTS)
+    natures = {code: nature_label(code) for code in NATURE_LABELS}
+    for titre, financeur, annee, nature, *amounts in line_figures(queryset):
+        r = ws.row + 1
+        cells = [
+            text(f"A{r}", titre),
+            text(f"B{r}", financeur),
+            f'<c r="C{r}"><v>{annee}</v></c>',
+            text(f"D{r}", natures.get(nature) or nature_label(nature)),
+        ]
+        for letter, amount in zip("EFG", amounts, strict=True):
             if amount is not None:
-                value = plain_amount(amount)
-                number_format = euros_format if isinstance(value, int) else cents_format
-                write_number(row, column, value, number_format)
-        row += 1
-    ws.row = row
+                if amount.is_integer():
+                    cells.append(number(f"{letter}{r}", int(amount), euros_style))
+                else:
+                    cells.append(number(f"{letter}{r}", amount, cents_style))
+        ws.add_row("".join(cells), len(columns))
     ws.autofilter(ws.row, len(columns))
 
 
