@@ -18,12 +18,14 @@ class ActionsConfig(AppConfig):
 
     def ready(self):
         from contrat.dataversion import connect_receivers
+        from contrat.precompute import register_pages
         from enjeux.models import period_checked
 
         from .financements import refuse_period_leaving_lines
         from .pydyf_cache import install_pydyf_page_references_cache
         from .querysets import register_sqlite_functions
         from .search import connect_search_receivers
+        from .views import precomputed_pages
 
         # WeasyPrint's tagging reads pydyf's page list once per element: built once instead.
         install_pydyf_page_references_cache()
@@ -33,6 +35,8 @@ class ActionsConfig(AppConfig):
         # Every write to the fiches, structures and referential changes the data version, the
         # key of the cached downloads (contrat/dataversion.py).
         connect_receivers()
+        # ... and makes the background worker compute the slow pages' figures again.
+        register_pages(precomputed_pages)
         # The same writes queue their fiches for the full-text index (actions/search.py).
         connect_search_receivers()
         # A contract's period must hold its fiches' financing lines: said in French by the

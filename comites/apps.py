@@ -6,3 +6,12 @@ from django.apps import AppConfig
 class ComitesConfig(AppConfig):
     name = "comites"
     verbose_name = "Comités et avenants"
+
+    def ready(self):
+        from contrat.precompute import register_pages
+
+        from .views import precomputed_pages
+
+        # The latest snapshots' comparison with today, computed by the background worker after
+        # each write (contrat/precompute.py).
+        register_pages(precomputed_pages)

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import SimpleLazyObject
@@ -26,6 +27,19 @@ from .services import published_fiches
 from .snapshot import Frozen, snapshot_data
 
 UNKNOWN = "Aucun instantané ne porte ce nom : il n'a peut-être jamais été arrêté."
+# The snapshots whose page and comparison with today the background worker computes after each
+# write: the latest, which the next committee compares with, and the one before it.
+PRECOMPUTED_SNAPSHOTS = 2
+
+
+def precomputed_pages() -> list[str]:
+    """The latest snapshots' pages (their frozen figures, once) and their comparison with today
+    (five seconds at 10,000 fiches, docs/benchmarks.md): contrat/precompute.py."""
+    latest = Instantane.objects.listed().filter(contrat=current_contrat())
+    pages = []
+    for instantane in latest[:PRECOMPUTED_SNAPSHOTS]:
+        pages += [instantane.get_absolute_url(), reverse("comites:ecarts", args=[instantane.slug])]
+    return pages
 
 
 def avenants_of(contrat):
@@ -69,13 +83,14 @@ class InstantaneDetailView(TemplateView):
         if instantane is None:
             raise Http404(UNKNOWN)
         # Its JSON (megabytes at 10,000 fiches) is read and summed once, never again: the
-        # snapshot is frozen, so is what is cached from it.
+        # snapshot is frozen, so is what is cached from it, whatever is written since.
         frozen_key = [("pk", instantane.pk), ("arrete", instantane.arrete_le.isoformat())]
         figures = data_cached(
             "instantane",
             lambda: frozen_figures(instantane, tables=False),
             params=frozen_key,
             single=True,
+            frozen=True,
         )
         paginator = Paginator(range(figures["nombre"]), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
@@ -84,6 +99,7 @@ class InstantaneDetailView(TemplateView):
             lambda: frozen_rows(instantane)[page.start_index() - 1 : page.end_index()],
             params=[*frozen_key, ("page", page.number)],
             single=True,
+            frozen=True,
         )
         # The financers' tables: their HTML is cached under cle_tableaux; read only without it.
         tables = SimpleLazyObject(
@@ -92,6 +108,7 @@ class InstantaneDetailView(TemplateView):
                 lambda: frozen_figures(instantane, tables=True)["tables"],
                 params=frozen_key,
                 single=True,
+                frozen=True,
             )
         )
         autres = Instantane.objects.listed().exclude(pk=instantane.pk).only("nom", "slug", "date")
@@ -109,7 +126,7 @@ class InstantaneDetailView(TemplateView):
             ],
             nombre_indicateurs=figures["indicateurs"],
             atteints=figures["atteints"],
-            cle_tableaux=data_key("instantane-tableaux", params=frozen_key),
+            cle_tableaux=data_key("instantane-tableaux", params=frozen_key, frozen=True),
             fiches=page.object_list,
             paginator=paginator,
             page_obj=page,
@@ -195,7 +212,8 @@ class RecapXlsxView(RecapFileView):
 def ecarts_context(request, slug) -> tuple[dict, int]:
     """The comparison's context and status: the snapshot with today, or with `?avec=`'s
     snapshot (the older of the two is "avant"); an unknown `avec` is said on the page (404).
-    The comparison reads every fiche of both sides: computed once per data version (and day)."""
+    The comparison reads every fiche of both sides: computed once per data version (and day)
+    with today, once for good between two snapshots."""
     instantane = Instantane.objects.listed().filter(slug=slug).first()
     if instantane is None:
         raise Http404(UNKNOWN)
@@ -229,8 +247,13 @@ def ecarts_context(request, slug) -> tuple[dict, int]:
                 avant_side=avant_side,
                 apres_side=apres_side,
             ),
-            params=[("avant", avant.pk), ("apres", apres.pk)],
+            params=[
+                ("avant", avant.pk),
+                ("apres", apres.pk),
+                ("arretes", f"{avant.arrete_le.isoformat()} {apres.arrete_le.isoformat()}"),
+            ],
             single=True,
+            frozen=True,  # two snapshots: nothing written since changes their comparison
         )
         context["avec"] = other
     else:

@@ -7,8 +7,12 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 KEY = "contrat:data-version"
+# Sent once a new version is shared with every worker (at the commit of the writes that made
+# it): what is computed from the content may be computed again (contrat/precompute.py).
+version_published = Signal()
 # The content: whatever a page or an export shows. Their history tables are left out (they are
 # written with the rows they follow, and only the admin reads them).
 CONTENT_APPS = ("enjeux", "structures", "actions")
@@ -30,6 +34,7 @@ class _Publish:
 
     def __call__(self):
         cache.set(KEY, secrets.token_hex(8), None)
+        version_published.send(sender=_Publish)
 
 
 def _pending(connection) -> _Publish | None:
@@ -71,15 +76,11 @@ def _on_write(sender, **kwargs):
         data_version_bump()
 
 
-def _on_import(sender, **kwargs):
-    data_version_bump()
-
-
 def connect_receivers() -> None:
     """Bump on every save, delete and many-to-many change of a content model (called from an
-    AppConfig.ready()), and after each import of django-import-export, whose rows may be
-    written by bulk_create, which sends no signal."""
-    from import_export.signals import post_import
+    AppConfig.ready()). An import bumps inside its own transaction (contrat/imports.py,
+    `AtomicImportMixin.after_import`): its rows may be written by bulk_create, which sends no
+    signal, and its writes make one version at its commit."""
     from simple_history.models import HistoricalChanges
 
     for label in CONTENT_APPS:
@@ -92,4 +93,3 @@ def connect_receivers() -> None:
             post_delete.connect(_on_write, sender=model, dispatch_uid=uid)
             if model._meta.auto_created:
                 m2m_changed.connect(_on_write, sender=model, dispatch_uid=uid)
-    post_import.connect(_on_import, dispatch_uid="dataversion-import")

@@ -9,6 +9,7 @@ from django.utils.formats import number_format
 from import_export.results import Result, RowResult
 
 from contrat import spreadsheets
+from contrat.dataversion import data_version_bump
 from contrat.spreadsheets import _is_blank, normalise_header, too_many_rows_message
 
 NEW, UPDATE, SKIP = (
@@ -306,6 +307,15 @@ class AtomicImportMixin(ImportChangesMixin):
         self._showing_diff = dry_run
         self._update_fields = self.update_fields(dataset.headers or [])
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        # Inside the import's transaction: one new data version at its commit, whatever the
+        # rows (some written by bulk_create, which sends no signal); none for a preview (rolled
+        # back) nor for a file that changes nothing.
+        written = (NEW, UPDATE, RowResult.IMPORT_TYPE_DELETE)
+        if not kwargs.get("dry_run") and any(result.totals.get(kind) for kind in written):
+            data_version_bump()
 
     def update_fields(self, headers) -> list[str]:
         """The model fields an update writes: those whose column is in the file, and

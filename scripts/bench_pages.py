@@ -7,7 +7,9 @@ committee snapshot, and requests each page through Django's test Client with the
 caches (contrat/settings/bench.py): a few warm-up requests, then up to REPEAT timed ones (median
 and 95th percentile), one more under CaptureQueriesContext for the number of SQL queries, and
 one right after a new data version (what the first visitor after a write waits: every cached
-figure computed again). Each page's median is compared with a single fiche's page's (the
+figure computed again). Then, once per size, a new data version, the background worker's run
+(`db_worker`, which computes the slow pages' figures: contrat/precompute.py) and the first
+request of each page after it. Each page's median is compared with a single fiche's page's (the
 target: within TARGET_RATIO times). Both engines side by side go to docs/benchmarks.md between
 the `bench_pages` markers.
 """
@@ -168,6 +170,37 @@ def measure(client, url: str) -> dict:
     }
 
 
+def after_worker(clients: dict, page_urls: dict) -> tuple[float, dict]:
+    """A write, then the background worker until its queue is empty (seconds), then the first
+    request of each page: what a visitor waits once the worker has run."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from contrat import precompute
+    from contrat.dataversion import data_version_bump
+
+    # The tasks queued by the writes of `measure` (no worker ran): gone, so that one runs.
+    DBTaskResult.objects.filter(task_path=precompute.precompute_figures.module_path).delete()
+    cache.delete(precompute.PENDING)
+    data_version_bump()
+    begin = time.perf_counter()
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    worker_seconds = time.perf_counter() - begin
+    first = {}
+    for key, _label, is_public in PAGES:
+        begin = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            clients[is_public].get(page_urls[key])
+        first[key] = {
+            "worker_ms": round((time.perf_counter() - begin) * 1000, 1),
+            "worker_queries": len(queries),
+        }
+    return round(worker_seconds, 1), first
+
+
 def run_engine(sizes: list[int]) -> dict:
     setup_django()
     from django.contrib.auth import get_user_model
@@ -206,9 +239,14 @@ def run_engine(sizes: list[int]) -> dict:
             measured[key] = measure(public if is_public else staff, page_urls[key])
             measured[key]["url"] = page_urls[key]
             print(f"{database} {size} {key}: {measured[key]}", file=sys.stderr, flush=True)
+        worker_seconds, first = after_worker({True: public, False: staff}, page_urls)
+        for key, values in first.items():
+            measured[key].update(values)
+        print(f"{database} {size} worker: {worker_seconds} s", file=sys.stderr, flush=True)
         busiest = Structure.objects.get(slug=page_urls["structure"].strip("/").split("/")[-1])
         results["sizes"][str(size)] = {
             "pages": measured,
+            "worker_seconds": worker_seconds,
             "generation_seconds": round(generated, 1),
             "structure_fiches": busiest.participations.values("fiche").distinct().count(),
             "structures": Structure.objects.count(),
@@ -305,15 +343,15 @@ def ratio_cell(pages: dict, key: str, public: bool) -> str:
 
 def table(results: dict, sizes: list[int]) -> list[str]:
     """Page × engine at the largest size: median, ratio to a fiche's page, queries (at each
-    size: constant), and the first request after a write."""
+    size: constant), the first request after a write, and after a write and the worker."""
     largest = str(sizes[-1])
     engines = list(results.values())
     header = "| page |"
     rule = "|---|"
     for data in engines:
         name = data["database"].split()[0]
-        header += f" {name} médiane | ×fiche | requêtes | après écriture |"
-        rule += "---:|---:|---:|---:|"
+        header += f" {name} médiane | ×fiche | requêtes | après écriture | et le worker |"
+        rule += "---:|---:|---:|---:|---:|"
     lines = [header, rule]
     for key, label, public in PAGES:
         row = f"| {label} |"
@@ -324,6 +362,7 @@ def table(results: dict, sizes: list[int]) -> list[str]:
             row += (
                 f" **{page['median_ms']:.0f}** ms | {ratio_cell(pages, key, public)} |"
                 f" {queries} | {page['cold_ms']:.0f} ms ({page['cold_queries']}) |"
+                f" {page['worker_ms']:.0f} ms ({page['worker_queries']}) |"
             )
         lines.append(row)
     return lines
@@ -395,8 +434,11 @@ def write_doc(results: dict, sizes: list[int], loads: tuple[float, float]) -> st
         + " puis ".join(fmt(size) for size in sizes)
         + " fiches, cache chaud (dont la version des données et la lecture du cache). « après"
         " écriture » : la première requête après un changement de la version des données,"
-        " chiffres recalculés (requêtes SQL entre parenthèses). Sous PostgreSQL, `ANALYZE`"
-        " après chaque chargement, comme le ferait l'autovacuum.",
+        " chiffres recalculés (requêtes SQL entre parenthèses). « et le worker » : la première"
+        " requête après un changement de la version des données puis le passage du processus"
+        " de fond (`db_worker`, qui recalcule les chiffres des pages lentes :"
+        " `contrat/precompute.py`), sans autre requête entre les deux. Sous PostgreSQL,"
+        " `ANALYZE` après chaque chargement, comme le ferait l'autovacuum.",
         "",
         f"### {fmt(sizes[-1])} fiches, les deux moteurs côte à côte",
         "",
@@ -407,7 +449,8 @@ def write_doc(results: dict, sizes: list[int], loads: tuple[float, float]) -> st
         size = data["sizes"][str(sizes[-1])]
         lines.append(
             f"{data['database']} : {size['structures']} structures, la plus citée dans"
-            f" {size['structure_fiches']} fiches."
+            f" {size['structure_fiches']} fiches ; le processus de fond a recalculé les chiffres"
+            f" des pages lentes en {size['worker_seconds']:.1f} s après l'écriture."
         )
     lines += ["", "### Cibles", "", *verdicts(results, sizes), "", END]
     section = "\n".join(lines)

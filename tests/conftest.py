@@ -2,6 +2,7 @@
 
 import html
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import caches
@@ -37,6 +38,18 @@ def page_text(response, *, tags: bool = True) -> str:
 def page_words(response) -> str:
     """`page_text`, every run of white space as one space: for sentences spread over lines."""
     return re.sub(r"\s+", " ", page_text(response))
+
+
+def run_worker():
+    """The real background worker (django-tasks-db's db_worker), until the queue is empty.
+
+    Between two tasks it closes the connection of a process whose autocommit is off, as the
+    test's own transaction leaves it: on PostgreSQL that would end the test's transaction (an
+    in-memory SQLite database survives it). Its connection stays open here."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ buttons, the list's bulk actions, and a published fiche withdrawn after a contri
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
@@ -115,13 +116,17 @@ class FichePublicationAdminMixin:
     def _apply_to_selection(self, request, queryset, name):
         done = workflow.BY_NAME[name].done
         moved, refusals = 0, []
-        for fiche in queryset.order_by("ordre", "pk"):
-            try:
-                services.fiche_transition(fiche=fiche, user=request.user, name=name)
-            except (PermissionDenied, ValidationError) as error:
-                refusals.append(refusal_text(error))
-            else:
-                moved += 1
+        # One transaction, so one new data version at its commit (the pages' figures computed
+        # again once, contrat/precompute.py); a refused fiche is rolled back to its own
+        # savepoint (fiche_transition is atomic) and the others still move.
+        with transaction.atomic():
+            for fiche in queryset.order_by("ordre", "pk"):
+                try:
+                    services.fiche_transition(fiche=fiche, user=request.user, name=name)
+                except (PermissionDenied, ValidationError) as error:
+                    refusals.append(refusal_text(error))
+                else:
+                    moved += 1
         if moved == 0:
             self.message_user(request, f"Aucune fiche {done}.", messages.WARNING)
         elif moved == 1:

@@ -5,7 +5,6 @@ import io
 import json
 import tracemalloc
 from datetime import timedelta
-from unittest import mock
 
 import openpyxl
 import pytest
@@ -19,25 +18,13 @@ from actions import exports, tasks
 from actions.jobs import STALE_MESSAGE, ExportJob, JobStatus
 from actions.models import FicheAction
 from actions.roles import REDACTEUR
-from tests.conftest import page_text
+from tests.conftest import page_text, run_worker
 from tests.factories import make_fiches, staff_user
 
 pytestmark = pytest.mark.django_db
 
 XLSX_URL = reverse("actions:recap-xlsx")
 PDF_URL = reverse("actions:recap-pdf")
-
-
-def run_worker():
-    """The real worker (django-tasks-db's db_worker), until the queue is empty.
-
-    Between two tasks it closes the connection of a process whose autocommit is off, as the
-    test's own transaction leaves it: on PostgreSQL that would end the test's transaction (an
-    in-memory SQLite database survives it). Its connection stays open here."""
-    with mock.patch(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    ):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 @pytest.fixture
