@@ -311,10 +311,11 @@ class AtomicImportMixin(ImportChangesMixin):
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         # Inside the import's transaction: one new data version at its commit, whatever the
-        # rows (some written by bulk_create, which sends no signal); none for a preview (rolled
-        # back) nor for a file that changes nothing.
+        # rows (some written by bulk_create, which sends no signal); none for a file that
+        # changes nothing, nor for a preview, whose transaction is rolled back with its bump
+        # (django-import-export passes no `dry_run` to after_import).
         written = (NEW, UPDATE, RowResult.IMPORT_TYPE_DELETE)
-        if not kwargs.get("dry_run") and any(result.totals.get(kind) for kind in written):
+        if any(result.totals.get(kind) for kind in written):
             data_version_bump()
 
     def update_fields(self, headers) -> list[str]:

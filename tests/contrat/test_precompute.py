@@ -147,23 +147,35 @@ def published_versions():
     version_published.disconnect(receiver)
 
 
-def test_an_import_publishes_one_version_and_queues_one_task(admin_client, published_versions):
-    data = (
-        "slug,nom,sigle,nature,site_web,contacts\r\n"
-        "adus,ADUS,ADUS,agence,,Jeanne Martin\r\n"
-        "cdc,Centre de ressources,CDR,association,,\r\n"
-    )
-    preview = admin_client.post(
+IMPORTED = (
+    "slug,nom,sigle,nature,site_web,contacts\r\n"
+    "adus,ADUS,ADUS,agence,,Jeanne Martin\r\n"
+    "cdc,Centre de ressources,CDR,association,,\r\n"
+)
+
+
+def admin_import(client, data: str, published: list) -> int:
+    """Previews then imports `data` as structures; returns how many versions the import made."""
+    preview = client.post(
         reverse("admin:structures_structure_import"),
         {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("s.csv", data.encode())},
     )
-    assert published_versions == [] and queued() == 0  # the preview was rolled back
-    admin_client.post(
+    assert published == []  # the preview was rolled back
+    client.post(
         reverse("admin:structures_structure_process_import"),
         preview.context["confirm_form"].initial,
     )
-    assert len(published_versions) == 1
+    return len(published)
+
+
+def test_an_import_publishes_one_version_and_queues_one_task(admin_client, published_versions):
+    assert admin_import(admin_client, IMPORTED, published_versions) == 1
     assert queued() == 1
+    run_worker()
+    published_versions.clear()
+    # The same file again: every row unchanged, nothing written, nothing to compute again.
+    assert admin_import(admin_client, IMPORTED, published_versions) == 0
+    assert queued() == 0
 
 
 def test_generated_data_written_in_bulk_publishes_one_version(recap, published_versions):
