@@ -230,7 +230,7 @@ def run_engine(sizes: list[int]) -> dict:
         snapshot(size)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # what autovacuum does soon after a bulk load
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")
         public, staff = Client(), Client()
         staff.force_login(admin)
         page_urls = urls()
@@ -438,7 +438,7 @@ def write_doc(results: dict, sizes: list[int], loads: tuple[float, float]) -> st
         " requête après un changement de la version des données puis le passage du processus"
         " de fond (`db_worker`, qui recalcule les chiffres des pages lentes :"
         " `contrat/precompute.py`), sans autre requête entre les deux. Sous PostgreSQL,"
-        " `ANALYZE` après chaque chargement, comme le ferait l'autovacuum.",
+        " `VACUUM ANALYZE` après chaque chargement, comme le ferait l'autovacuum.",
         "",
         f"### {fmt(sizes[-1])} fiches, les deux moteurs côte à côte",
         "",

@@ -81,17 +81,15 @@ class FicheListView(VisibleFichesMixin, FilterView):
 
     def page_fiches(self, page, params) -> list:
         """The page's fiches. Which ones (a search ranks every match, a far page skips
-        thousands) is cached per data version as their ids; the fiches themselves are read
-        by id, with what their cards show."""
-        fetched = []
-
-        def ids():
-            fetched.extend(page.object_list)
-            return [fiche.pk for fiche in fetched]
-
-        page_ids = self.cached("liste-page", ids, params=[*params, ("page", str(page.number))])
-        if fetched:
-            return fetched
+        thousands) is cached per data version as their ids, read alone: the page's own query
+        computes each skipped fiche's budget before the offset (7,500 subqueries on page 377 of
+        10,000 fiches on PostgreSQL, 40 ms, against 3 ms for the ids); the fiches themselves
+        are read by id, with what their cards show."""
+        page_ids = self.cached(
+            "liste-page",
+            lambda: list(page.object_list.values_list("pk", flat=True)),
+            params=[*params, ("page", str(page.number))],
+        )
         by_pk = {fiche.pk: fiche for fiche in self.get_queryset().filter(pk__in=page_ids)}
         return [by_pk[pk] for pk in page_ids if pk in by_pk]
 

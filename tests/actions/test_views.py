@@ -329,11 +329,12 @@ def test_the_fiche_page_links_its_pdf(client):
 @pytest.mark.parametrize(
     ("params", "budget"),
     [
-        # contract, totals, 3 filter choice lists, fiches and 4 prefetches (+2 lookups)
-        ({}, 10),
-        ({"q": "fiche action"}, 10),
-        ({"structure": "__structure__", "orientation": "__orientation__"}, 12),
-        ({"sort": "-budget", "page": "2", "budget_min": "1000"}, 10),
+        # contract, totals, 3 filter choice lists, the page's ids, its fiches by id and 4
+        # prefetches (+2 lookups)
+        ({}, 11),
+        ({"q": "fiche action"}, 11),
+        ({"structure": "__structure__", "orientation": "__orientation__"}, 13),
+        ({"sort": "-budget", "page": "2", "budget_min": "1000"}, 11),
     ],
     ids=["plain", "searched", "filtered", "sorted-paged"],
 )
