@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -98,6 +99,27 @@ def test_a_download_larger_than_the_cap_is_built_each_time(client, monkeypatch, 
     client.get(XLSX_URL)
     client.get(XLSX_URL)
     assert len(builds) == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="UNLOGGED n'existe que sous PostgreSQL."
+)
+def test_the_database_cache_tables_are_not_journaled_on_postgresql(settings):
+    # A cache write needs no disk flush at commit; a crash empties the cache, nothing else.
+    settings.CACHES = {
+        alias: {"BACKEND": "contrat.caches.DatabaseCache", "LOCATION": table}
+        for alias, table in (("default", "contrat_cache"), ("exports", "contrat_cache_exports"))
+    }
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relpersistence FROM pg_class WHERE relname = ANY(%s)",
+            [["contrat_cache", "contrat_cache_exports"]],
+        )
+        assert dict(cursor.fetchall()) == {"contrat_cache": "u", "contrat_cache_exports": "u"}
+    cache = caches["default"]
+    cache.set("essai", "valeur")
+    assert cache.get("essai") == "valeur"
 
 
 def test_the_database_cache_is_created_by_migrate_and_serves_downloads(
