@@ -4,11 +4,17 @@ financements)."""
 
 from django.urls import path
 
+from contrat.pagecache import public_page_cached
+
 from .views import enjeux, fiches, financements, structures
 
 app_name = "actions"
+# The pages (not the downloads, cached as files of their own): kept whole for anonymous
+# visitors, per address and data version (contrat/pagecache.py).
+page = public_page_cached
+
 urlpatterns = [
-    path("", fiches.FicheListView.as_view(), name="list"),
+    path("", page(fiches.FicheListView.as_view()), name="list"),
     # Export URLs (export/...) go here, BEFORE the slug pattern, so "export" is never a slug.
     path("export/recap.pdf", fiches.RecapPdfView.as_view(), name="recap-pdf"),
     path("export/synthese.pdf", fiches.SynthesePdfView.as_view(), name="synthese-pdf"),
@@ -18,7 +24,7 @@ urlpatterns = [
     # A former slug of the fiche redirects to its current address (models.AncienSlug).
     path(
         "<slug:slug>/",
-        fiches.former_slugs_redirect(fiches.FicheDetailView.as_view()),
+        page(fiches.former_slugs_redirect(fiches.FicheDetailView.as_view())),
         name="detail",
     ),
     path(
@@ -29,18 +35,18 @@ urlpatterns = [
 ]
 
 enjeux_urlpatterns = [
-    path("", enjeux.HomeView.as_view(), name="home"),
-    path("enjeux/", enjeux.EnjeuListView.as_view(), name="list"),
-    path("enjeux/<int:numero>/", enjeux.EnjeuDetailView.as_view(), name="detail"),
+    path("", page(enjeux.HomeView.as_view()), name="home"),
+    path("enjeux/", page(enjeux.EnjeuListView.as_view()), name="list"),
+    path("enjeux/<int:numero>/", page(enjeux.EnjeuDetailView.as_view()), name="detail"),
 ]
 
 structures_urlpatterns = [
-    path("", structures.StructureListView.as_view(), name="list"),
-    path("<slug:slug>/", structures.StructureDetailView.as_view(), name="detail"),
+    path("", page(structures.StructureListView.as_view()), name="list"),
+    path("<slug:slug>/", page(structures.StructureDetailView.as_view()), name="detail"),
 ]
 
 financements_urlpatterns = [
-    path("", financements.FinancementsView.as_view(), name="plan"),
+    path("", page(financements.FinancementsView.as_view()), name="plan"),
     path(
         "export/financements.csv",
         financements.FinancementsCsvView.as_view(),

@@ -281,6 +281,12 @@ EXPORT_STREAM_SECONDS = env_int("EXPORT_STREAM_SECONDS", 110)  # under gunicorn'
 # rendered by such a process too: WeasyPrint in a gunicorn thread held its worker's other
 # threads (the pages) for the whole render.
 EXPORT_RENDER_IN_PROCESS = env_bool("EXPORT_RENDER_IN_PROCESS", True)
+
+# The public pages kept whole for anonymous visitors, per address and data version
+# (contrat/pagecache.py). Off in the tests, which read each view's template context, and in the
+# page benchmarks, which measure the views themselves; tests/contrat/test_pagecache.py turns it
+# on.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 EXPORT_RATE = os.environ.get("EXPORT_RATE", "").strip() or "20/m"
 if EXPORT_RATE and not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", EXPORT_RATE):
     raise ImproperlyConfigured(

@@ -22,6 +22,7 @@ EXPORT_STREAMS_DIR = tempfile.mkdtemp(prefix="contrat-tests-flux-")
 # The test database is this process's (in memory for SQLite): renders stay in it; the
 # separate process is tested with its command run here (tests/actions/test_stream_files.py).
 EXPORT_RENDER_IN_PROCESS = False
+PAGE_CACHE = False  # tests/contrat/test_pagecache.py turns it on
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 # Django's test Client.login() calls authenticate() without a request, which django-axes
