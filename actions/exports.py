@@ -7,19 +7,27 @@ import json
 import textwrap
 from collections.abc import Iterator
 
-import tablib
-
-from contrat.spreadsheets import CSV, _is_blank, safe_cell
+from contrat.spreadsheets import _is_blank, safe_cell
 
 from .plan import line_values
-from .recap import CHUNK_SIZE
 from .resources import FicheActionResource, plain_amount, with_export_relations
+from .subventions import stream_subventions_csv
 
 
 def _french_number(amount) -> str:
     """12000.00 -> '12000', 1000.50 -> '1000,5': numbers as the other CSV writes them."""
     value = plain_amount(amount)
     return "" if value is None else str(value).replace(".", ",")
+
+
+# Rows written between two pieces of the streamed response: small pieces, flat memory.
+STREAM_ROWS = 100
+STREAM_LINES = 500  # financing lines, shorter
+# Fiches read per query, with their prefetched rows: the memory a stream holds at once. The
+# process writing the JSON of 10,000 fiches peaks, under PostgreSQL, at 95 MB with 500, 87 MB
+# with 200, 84 MB with 100 (SQLite: 83, 78, 75 MB; docs/benchmarks.md). 200: the editor's
+# download of 200 fiches stays one read (its query budget, tests/actions/test_drafts.py).
+CHUNK_SIZE = 200
 
 
 FINANCEMENTS_CSV_HEADERS = (
@@ -38,71 +46,67 @@ FINANCEMENTS_CSV_HEADERS = (
 )
 
 
-def build_financements_csv(queryset) -> bytes:
-    """Every financing line of the fiches: UTF-8 with a BOM and `;`, formulas neutralised,
-    like actions.csv (docs/open-data.md)."""
-    dataset = tablib.Dataset(headers=list(FINANCEMENTS_CSV_HEADERS))
-    for (
+def _financement_cells(line) -> list:
+    (slug, titre, f_slug, f_nom, annee, nature, prevu, accorde, verse, date, ref, note) = line
+    return [
         slug,
         titre,
         f_slug,
         f_nom,
         annee,
         nature,
-        prevu,
-        accorde,
-        verse,
-        date,
+        _french_number(prevu),
+        _french_number(accorde),
+        _french_number(verse),
+        date.isoformat() if date else "",
         ref,
         note,
-    ) in line_values(queryset):
-        dataset.append(
-            [
-                slug,
-                titre,
-                f_slug,
-                f_nom,
-                annee,
-                nature,
-                _french_number(prevu),
-                _french_number(accorde),
-                _french_number(verse),
-                date.isoformat() if date else "",
-                ref,
-                note,
-            ]
-        )
-    return CSV().export_data(dataset).encode("utf-8")
+    ]
 
 
-# --- open data: CSV and JSON, streamed ------------------------------------------------------
+def stream_financements_csv(queryset) -> Iterator[bytes]:
+    """Every financing line of the fiches, like actions.csv (docs/open-data.md), as the lines
+    are read."""
+    lines = (_financement_cells(line) for line in line_values(queryset))
+    return _csv_pieces(FINANCEMENTS_CSV_HEADERS, lines, every=STREAM_LINES)
 
-# Rows written between two pieces of the streamed response: small pieces, flat memory.
-STREAM_ROWS = 100
+
+# --- the fiches: CSV and JSON --------------------------------------------------------------
 
 
 def _export_fiches(queryset):
     """The fiches with what the exports read, CHUNK_SIZE at a time (prefetches included)."""
-    return with_export_relations(queryset).iterator(chunk_size=CHUNK_SIZE)
+    for fiche in with_export_relations(queryset).iterator(chunk_size=CHUNK_SIZE):
+        yield fiche
+        # A prefetched participation or budget line caches its fiche, which holds it: cycles
+        # that only the cyclic garbage collector frees, several chunks later. Broken here, a
+        # chunk is freed as soon as it is written.
+        fiche._prefetched_objects_cache = {}
 
 
-def stream_actions_csv(queryset) -> Iterator[bytes]:
-    """One row per fiche, the resource's columns; UTF-8 with a BOM and `;` for French Excel,
-    formulas neutralised: the pieces of the file, a few rows each, as the fiches are read."""
-    resource = FicheActionResource()
+def _csv_pieces(headers, rows, *, every: int) -> Iterator[bytes]:
+    """A CSV for French Excel, UTF-8 with a BOM and `;`, formulas neutralised, blank rows left
+    out: its pieces, `every` rows each, as `rows` are read."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     buffer.write("\ufeff")
-    writer.writerow(resource.get_export_headers())
-    for count, fiche in enumerate(_export_fiches(queryset), 1):
-        row = [safe_cell(value) for value in resource.export_resource(fiche)]
+    writer.writerow(headers)
+    for count, row in enumerate(rows, 1):
+        row = [safe_cell(value) for value in row]
         if any(not _is_blank(value) for value in row):
             writer.writerow(row)
-        if count % STREAM_ROWS == 0:
+        if count % every == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
+
+
+def stream_actions_csv(queryset) -> Iterator[bytes]:
+    """One row per fiche, the resource's columns, as the fiches are read."""
+    resource = FicheActionResource()
+    rows = (resource.export_resource(fiche) for fiche in _export_fiches(queryset))
+    return _csv_pieces(resource.get_export_headers(), rows, every=STREAM_ROWS)
 
 
 def build_actions_csv(queryset) -> bytes:
@@ -183,13 +187,28 @@ def build_actions_json(queryset) -> bytes:
 
 # --- the CSV and JSON of many fiches, written by a process of their own -----------------------
 
-STREAMS = {"actions-csv": stream_actions_csv, "actions-json": stream_actions_json}
+
+def _contract_grants(queryset) -> Iterator[bytes]:
+    """subventions.csv: the current contract's financer's grants (its view has checked that
+    the file can be written)."""
+    from contrat.current import current_contrat
+
+    return stream_subventions_csv(queryset, current_contrat().financeur)
+
+
+STREAMS = {
+    "actions-csv": stream_actions_csv,
+    "actions-json": stream_actions_json,
+    "financements-csv": stream_financements_csv,
+    "subventions-csv": _contract_grants,
+}
 KINDS = (*STREAMS, "recap-pdf")
 
 
 def write_actions_file(*, kind: str, query: str, user, path) -> None:
-    """The CSV or JSON (`kind`, written piece by piece) or the recap PDF of the fiches the
-    list's filters `query` select, published ones only, or those `user` sees, to `path`."""
+    """The CSV or JSON (`kind`, written piece by piece: the fiches, their financing lines, the
+    contract financer's grants) or the recap PDF of the fiches the list's filters `query`
+    select, published ones only, or those `user` sees, to `path`."""
     from django.http import QueryDict
 
     from .filters import FicheFilter
@@ -213,11 +232,9 @@ def write_actions_file(*, kind: str, query: str, user, path) -> None:
             out.write(piece)
 
 
-def write_in_process(*, kind: str, query: str, user, path) -> None:
-    """`write_actions_file` in a process of its own (`manage.py ecrire_donnees`), at the
-    priority EXPORT_STREAM_NICE: seconds of CPU for 10,000 fiches, which the web worker's
-    other threads would otherwise wait for (Python runs one thread at a time per process)."""
-    import subprocess
+def process_command(*, kind: str, query: str, user, path) -> list[str]:
+    """The command line of `write_in_process`: `manage.py ecrire_donnees`, at the priority
+    EXPORT_STREAM_NICE."""
     import sys
 
     from django.conf import settings
@@ -236,4 +253,17 @@ def write_in_process(*, kind: str, query: str, user, path) -> None:
     ]
     if user is not None:
         command += ["--compte", str(user.pk)]
+    return command
+
+
+def write_in_process(*, kind: str, query: str, user, path) -> None:
+    """`write_actions_file` in a process of its own at a lower priority: seconds of CPU for
+    10,000 fiches, which the web worker's other threads would otherwise wait for (Python runs
+    one thread at a time per process). That process loads what writing needs, not the views
+    (no system checks): under 90 MB for 10,000 fiches (docs/benchmarks.md)."""
+    import subprocess
+
+    from django.conf import settings
+
+    command = process_command(kind=kind, query=query, user=user, path=path)
     subprocess.run(command, check=True, timeout=settings.EXPORT_STREAM_SECONDS)

@@ -3,6 +3,7 @@ a local authority publishes for décret 2017-779; docs/open-data.md says each ch
 
 import csv
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.db.models import Q
@@ -12,7 +13,7 @@ from structures.models import Structure
 
 from .choices import Role
 from .models import Participation
-from .plan import lines_of
+from .plan import LINES_CHUNK_SIZE, lines_of
 
 # The schema's columns, in its order.
 COLUMNS = (
@@ -99,9 +100,10 @@ def _conditions(accorde: Decimal, verse: Decimal) -> str:
     return "échelonné" if 0 < verse < accorde else "unique"
 
 
-def scdl_rows(fiches, financeur: Structure) -> list[list[str]]:
+def scdl_rows(fiches, financeur: Structure) -> Iterator[list[str]]:
     """One row per grant of `financeur` to a fiche among `fiches` (its porteur the
-    beneficiary), in recap order then year; the grants `left_out` counts are not in it."""
+    beneficiary), in recap order then year, as the lines are read; the grants `left_out`
+    counts are not in it."""
     lines = (
         granted_lines(fiches, financeur)
         .filter(date_decision__isnull=False)
@@ -115,6 +117,7 @@ def scdl_rows(fiches, financeur: Structure) -> list[list[str]]:
             "date_decision",
             "reference_decision",
         )
+        .iterator(chunk_size=LINES_CHUNK_SIZE)
     )
     porteurs = {}
     participations = (
@@ -127,39 +130,45 @@ def scdl_rows(fiches, financeur: Structure) -> list[list[str]]:
     )
     for fiche_id, *porteur in participations:
         porteurs.setdefault(fiche_id, porteur)
-    rows = []
     for fiche_id, titre, annee, accorde, verse, date, reference in lines:
         if fiche_id not in porteurs:
             continue
         nom, siret, rna = porteurs[fiche_id]
-        rows.append(
-            [
-                _text(financeur.nom),
-                financeur.siret,
-                date.isoformat(),
-                _text(reference),
-                _text(nom),
-                siret,
-                rna,
-                _objet(titre),
-                _montant(accorde),
-                NATURE,
-                _conditions(accorde, verse),
-                f"{annee}-01-01/{annee}-12-31",
-                "",
-                NOTIFICATION_UE,
-                POURCENTAGE,
-                "",
-            ]
-        )
-    return rows
+        yield [
+            _text(financeur.nom),
+            financeur.siret,
+            date.isoformat(),
+            _text(reference),
+            _text(nom),
+            siret,
+            rna,
+            _objet(titre),
+            _montant(accorde),
+            NATURE,
+            _conditions(accorde, verse),
+            f"{annee}-01-01/{annee}-12-31",
+            "",
+            NOTIFICATION_UE,
+            POURCENTAGE,
+            "",
+        ]
 
 
-def build_subventions_csv(fiches, financeur: Structure) -> bytes:
+# Rows written between two pieces of the file.
+STREAM_ROWS = 500
+
+
+def stream_subventions_csv(fiches, financeur: Structure) -> Iterator[bytes]:
     """The SCDL file: UTF-8 without BOM, comma-separated, a header row, CRLF line ends (the
-    schema's CSV, which validators and data.gouv.fr read as such)."""
+    schema's CSV, which validators and data.gouv.fr read as such); its pieces, as the grants
+    are read."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(scdl_rows(fiches, financeur))
-    return buffer.getvalue().encode("utf-8")
+    for count, row in enumerate(scdl_rows(fiches, financeur), 1):
+        writer.writerow(row)
+        if count % STREAM_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")

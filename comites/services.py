@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from actions.models import FicheAction
-from actions.pdf import build_recap_pdf
-from actions.workbook import build_recap_xlsx
 from contrat.current import current_contrat
 from contrat.dataversion import data_version
 
@@ -58,6 +56,11 @@ def instantane_arreter(
     """Freeze today's published recap under `nom`: its data as JSON, its PDF and XLSX rendered
     once by the recap's own builders. Raises ValidationError (French) for a missing or taken
     name, or no contract."""
+    # Imported here: WeasyPrint and XlsxWriter weigh ~40 MB, and this module is loaded by the
+    # admin in every process, the one writing the CSV of 10,000 fiches included.
+    from actions.pdf import build_recap_pdf
+    from actions.workbook import build_recap_xlsx
+
     nom = (nom or "").strip()
     if problem := name_problem(nom):
         raise ValidationError(problem)

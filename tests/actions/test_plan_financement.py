@@ -17,7 +17,7 @@ from actions.plan import enjeu_plans, financing_matrix
 from actions.roles import REDACTEUR
 from enjeux.models import Enjeu
 from tests.actions.plan_samples import make_plan
-from tests.conftest import page_html, page_text
+from tests.conftest import download_bytes, page_html, page_text
 from tests.factories import (
     ContratFactory,
     LigneFinancementFactory,
@@ -369,7 +369,7 @@ def test_financements_csv_has_every_line_like_actions_csv(client, plan):
         r'attachment; filename="financements-\d{4}-\d\d-\d\d-enjeu-2\.csv"',
         response["Content-Disposition"],
     )
-    text = response.content.decode("utf-8")
+    text = download_bytes(response).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     assert rows[0] == [
@@ -406,9 +406,9 @@ def test_financements_csv_has_every_line_like_actions_csv(client, plan):
 
 
 def test_financements_csv_is_cached_per_data_version(client, plan):
-    first = client.get("/financements/export/financements.csv").content
+    first = download_bytes(client.get("/financements/export/financements.csv"))
     LigneFinancementFactory(fiche=plan.jardins, financeur=plan.region, annee=2027, prevu=1)
-    second = client.get("/financements/export/financements.csv").content
+    second = download_bytes(client.get("/financements/export/financements.csv"))
     assert second.count(b"\n") == first.count(b"\n") + 1
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from actions import exports
+from tests.actions.plan_samples import make_plan
 from tests.conftest import download_bytes, page_words
 from tests.factories import ContratFactory, FicheActionFactory
 
@@ -128,3 +129,27 @@ def test_a_failed_rendering_gives_the_french_retry_page(world, client, settings,
     response = client.get("/actions/export/recap.pdf")
     assert response.status_code == 503
     assert "réessayez" in words(response).lower()
+
+
+@pytest.mark.parametrize(
+    "url", ["/financements/export/financements.csv?enjeu=2", "/financements/export/subventions.csv"]
+)
+def test_the_financing_files_are_the_same_written_by_a_process_of_their_own(
+    client, settings, monkeypatch, tmp_path, url
+):
+    make_plan()
+    here = download_bytes(client.get(url))
+    assert here.count(b"\n") >= 3  # a header and grants or lines
+    settings.EXPORT_STREAM_INLINE_FICHES = 0
+    settings.EXPORT_STREAMS_DIR = str(tmp_path)  # not the file written above
+    commands = []
+
+    def run(command, **kwargs):
+        commands.append(command)
+        kind, path = command[command.index("ecrire_donnees") + 1 :][:2]
+        query = command[command.index("--requete") + 1]
+        exports.write_actions_file(kind=kind, query=query, user=None, path=path)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    assert download_bytes(client.get(url)) == here
+    assert len(commands) == 1

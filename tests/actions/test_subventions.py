@@ -13,6 +13,7 @@ import pytest
 
 from actions.roles import REDACTEUR
 from tests.actions.plan_samples import CG59_SIRET, PORTEUR_RNA, PORTEUR_SIRET, make_plan
+from tests.conftest import download_bytes
 from tests.factories import (
     FicheActionFactory,
     LigneFinancementFactory,
@@ -123,8 +124,9 @@ def test_the_file_holds_the_contract_financers_grants_and_follows_the_schema(cli
         r'attachment; filename="subventions-\d{4}-\d\d-\d\d\.csv"',
         response["Content-Disposition"],
     )
-    assert b"\r\n" in response.content
-    header, rows = read_scdl(response.content)
+    content = download_bytes(response)
+    assert b"\r\n" in content
+    header, rows = read_scdl(content)
     assert schema_errors(header, rows) == []
     # CG59's three grants to published fiches; not the State's (its own file), not the
     # region's undecided line, not the draft's.
@@ -188,7 +190,7 @@ def test_long_titles_and_hostile_texts_stay_within_the_rules(client, plan):
         reference_decision="Délibération n° 12,\n« commission »",
     )
 
-    header, rows = read_scdl(subventions(client).content)
+    header, rows = read_scdl(download_bytes(subventions(client)))
 
     assert schema_errors(header, rows) == []
     row = rows[-1]
@@ -212,7 +214,7 @@ def test_grants_without_decision_date_or_porteur_are_left_out_and_counted(client
         date_decision=datetime.date(2025, 1, 1),
     )
 
-    header, rows = read_scdl(subventions(client).content)
+    header, rows = read_scdl(download_bytes(subventions(client)))
 
     assert schema_errors(header, rows) == []
     assert len(rows) == 3
@@ -221,15 +223,15 @@ def test_grants_without_decision_date_or_porteur_are_left_out_and_counted(client
 
 
 def test_the_file_follows_the_lists_filters(client, plan):
-    _header, rows = read_scdl(subventions(client, "?enjeu=2").content)
+    _header, rows = read_scdl(download_bytes(subventions(client, "?enjeu=2")))
     assert [row["objet"] for row in rows] == ["Jardins partagés"]
-    _header, rows = read_scdl(subventions(client, "?q=ludotheque").content)
+    _header, rows = read_scdl(download_bytes(subventions(client, "?q=ludotheque")))
     assert [row["objet"] for row in rows] == ["Ludothèque itinérante"] * 2
 
 
 def test_an_editor_gets_the_published_grants_only(client, plan):
     client.force_login(staff_user(REDACTEUR))
-    _header, rows = read_scdl(subventions(client, "?brouillons=1").content)
+    _header, rows = read_scdl(download_bytes(subventions(client, "?brouillons=1")))
     assert "Brouillon caché" not in [row["objet"] for row in rows]
     assert len(rows) == 3
 

@@ -1,5 +1,6 @@
-"""Write the CSV, the JSON or the recap PDF of the fiches to a file: called by the portal, in a
-process of its own (actions/exports.py write_in_process)."""
+"""Write the CSV, the JSON or the recap PDF of the fiches (or the CSV of their financing lines, or
+of the contract financer's grants) to a file: called by the portal, in a process of its own
+(actions/exports.py write_in_process)."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -9,8 +10,12 @@ from actions.exports import KINDS, write_actions_file
 
 class Command(BaseCommand):
     help = (
-        "Écrit le CSV ou le JSON des fiches choisies par les filtres de la liste dans un fichier."
+        "Écrit le CSV ou le JSON des fiches choisies par les filtres de la liste (ou le CSV de "
+        "leurs lignes de financement, de leurs subventions) dans un fichier."
     )
+    # The portal that starts this process has run the checks; running them again here would
+    # import the URLconf and every view (WeasyPrint among them): ~30 MB for nothing.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("type", choices=sorted(KINDS))
