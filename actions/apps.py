@@ -49,7 +49,6 @@ class ActionsConfig(AppConfig):
         from .pydyf_cache import install_pydyf_page_references_cache
         from .querysets import register_sqlite_functions
         from .search import connect_search_receivers
-        from .views import precomputed_pages
 
         # WeasyPrint's tagging reads pydyf's page list once per element: built once instead.
         install_pydyf_page_references_cache()
@@ -60,7 +59,7 @@ class ActionsConfig(AppConfig):
         # key of the cached downloads (contrat/dataversion.py).
         connect_receivers()
         # ... and makes the background worker compute the slow pages' figures again.
-        register_pages(precomputed_pages)
+        register_pages("actions.views.precomputed_pages")
         # The same writes queue their fiches for the full-text index (actions/search.py).
         connect_search_receivers()
         # A contract's period must hold its fiches' financing lines: said in French by the

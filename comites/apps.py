@@ -10,8 +10,6 @@ class ComitesConfig(AppConfig):
     def ready(self):
         from contrat.precompute import register_pages
 
-        from .views import precomputed_pages
-
         # The latest snapshots' comparison with today, computed by the background worker after
         # each write (contrat/precompute.py).
-        register_pages(precomputed_pages)
+        register_pages("comites.views.precomputed_pages")

@@ -12,12 +12,11 @@ pages compute their figures themselves, as before; a visitor who comes while the
 computes a figure waits for its value (datacache's lock), or the other way round."""
 
 import logging
-from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.test import RequestFactory
 from django.urls import resolve
+from django.utils.module_loading import import_string
 from django_tasks import task
 
 from .dataversion import data_version, version_published
@@ -34,13 +33,15 @@ PRIORITY = 10
 # A task that stopped because a write overtook it says so (its result in django-tasks' table).
 OVERTAKEN = "dépassé par une écriture"
 
-_providers: list[Callable[[], Iterable[str]]] = []
+_providers: list[str] = []
 
 
-def register_pages(provider: Callable[[], Iterable[str]]) -> None:
-    """Called from an AppConfig.ready(): `provider()` gives the paths of the public pages whose
-    cached figures are slow to compute; it is called by each task, so the paths follow the
-    data (each enjeu, the latest snapshots)."""
+def register_pages(provider: str) -> None:
+    """Called from an AppConfig.ready(): `provider`, the dotted path of a function that gives
+    the paths of the public pages whose cached figures are slow to compute; it is called by
+    each task, so the paths follow the data (each enjeu, the latest snapshots). A path, not the
+    function: importing the views from ready() would load them, WeasyPrint among them (~30 MB),
+    into every process, the one writing the CSV of 10,000 fiches included."""
     if provider not in _providers:
         _providers.append(provider)
     version_published.connect(schedule, dispatch_uid="precompute-schedule")
@@ -62,6 +63,9 @@ def render_page(path: str) -> int:
     """Renders the page at `path` for an anonymous visitor (no middleware: the public pages
     need none to compute their figures) and returns its status."""
     # django.test's RequestFactory: a well-formed GET request, with no server nor client.
+    # Imported here: django.test weighs ~5 MB, and this module is loaded by every process.
+    from django.test import RequestFactory
+
     request = RequestFactory().get(path)
     request.user = AnonymousUser()
     match = resolve(request.path_info)
@@ -78,7 +82,7 @@ def precompute() -> str:
     version = data_version()
     done = 0
     for provider in _providers:
-        for path in provider():
+        for path in import_string(provider)():
             if data_version() != version:
                 logger.info("Précalcul arrêté, pages rendues : %d ; %s", done, OVERTAKEN)
                 return f"pages rendues : {done} ; {OVERTAKEN}"

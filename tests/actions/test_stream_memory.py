@@ -52,6 +52,22 @@ def peak_mb(env, kind: str, path, query: str = "") -> float:
     return int(maxrss_kb) / 1024
 
 
+def test_the_writing_process_loads_neither_the_pdf_nor_the_views():
+    """What `ecrire_donnees` imports (Django set up, the exports): the modules that weigh and
+    that it does not use stay out (WeasyPrint alone ~40 MB, the views ~30 MB with it)."""
+    code = (
+        "import sys, django; django.setup(); import actions.exports, actions.filters; "
+        "print(' '.join(m for m in ('weasyprint', 'xlsxwriter', 'actions.views', "
+        "'comites.views', 'django.test') if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "contrat.settings.test"}
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR, check=True,
+        capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    assert loaded == []
+
+
 @pytest.fixture(scope="module")
 def empty_mb(database, tmp_path_factory) -> float:
     """The process's own weight: Django and the modules the command loads, no fiche."""
