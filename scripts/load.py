@@ -42,7 +42,8 @@ RUN_TIME = os.environ.get("LOAD_RUN_TIME", "60s")
 # threads), of 4 threads, so that the pages are not queued behind the streamed downloads.
 WORKERS = (os.cpu_count() or 1) + 1
 THREADS = 4
-WORKER_NICE = 10  # the export worker yields the CPU to the pages (README: Nice=10)
+# The export worker runs on the CPU the pages leave (README: CPUSchedulingPolicy=idle).
+WORKER_PRIORITY = ["chrt", "--idle", "0"]
 PAGE_P95_TARGET = 500  # ms
 TIMEOUT = 120  # idem
 LOADS = []  # the machine's load average (1 min) at the start and the end
@@ -342,17 +343,19 @@ def write_doc(results: dict, burst, page_stats: dict) -> str:
         "Montage de production sur 127.0.0.1 : `contrat.settings.production`, gunicorn"
         f" {WORKERS} workers (cœurs + 1) de {THREADS} threads, `--timeout {TIMEOUT}` (la"
         " commande du README ; plus `--keep-alive 5`, locust parlant directement à gunicorn),"
-        " et le worker des exports longs (`manage.py db_worker`, comme `make run`, à la"
-        f" priorité `nice {WORKER_NICE}` comme l'unité systemd du README : il cède le"
-        " processeur aux pages), caches dans la base (`DatabaseCache`), `TRUSTED_PROXY_COUNT=1`"
+        " et le worker des exports longs (`manage.py db_worker`, comme `make run`, sous la"
+        " politique `SCHED_IDLE` (`chrt --idle 0`) comme l'unité systemd du README : il ne"
+        " prend que le processeur que les pages laissent), caches dans la base (`DatabaseCache`"
+        ", tables non journalisées), pages publiques gardées entières pour les visiteurs sans"
+        " compte (`contrat/pagecache.py`), `TRUSTED_PROXY_COUNT=1`"
         " (chaque visiteur a son adresse dans `X-Forwarded-For`), whitenoise (fichiers"
         " compressés par collectstatic), PostgreSQL local,"
         f" `CONN_MAX_AGE=60`. Base `{PG_DATABASE}` : les 29 fiches de la recap et"
         f" {thousands(FICHES)} fiches générées"
         " (`generate_demo --seed 59 --force`, avec plans de financement et suivi) ; caches"
         " froids au départ (version des données changée, tâches d'export effacées). Locust"
-        " tourne sur la même machine et prend sa"
-        f" part des {os.cpu_count()} cœurs : {USERS} visiteurs, {SPAWN_RATE} nouveaux par"
+        " (ses visiteurs `FastHttpUser`, sur geventhttpclient) tourne sur la même machine et"
+        f" prend sa part des {os.cpu_count()} cœurs : {USERS} visiteurs, {SPAWN_RATE} nouveaux par"
         f" seconde, {RUN_TIME} par scénario ; chacun attend 0,5 à 2 s entre deux requêtes."
         " Parcours : accueil, liste (pages, recherche de mots, d'une et de deux lettres,"
         " filtres), fiches, structures (et leur recherche), enjeux, plan de financement,"
@@ -508,8 +511,7 @@ def main():
     # The long exports' worker, as `make run` starts it, yielding the CPU to the pages.
     worker_log = open(ARTIFACTS / "load_worker.log", "w", encoding="utf-8")  # noqa: SIM115
     worker = subprocess.Popen(
-        ["nice", "-n", str(WORKER_NICE), str(BIN / "python"), "manage.py", "db_worker"]
-        + ["--no-reload"],
+        [*WORKER_PRIORITY, str(BIN / "python"), "manage.py", "db_worker"] + ["--no-reload"],
         cwd=ROOT,
         env=env,
         stdout=worker_log,

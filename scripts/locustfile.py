@@ -75,6 +75,9 @@ class AddressedUser(FastHttpUser):
     requests-based one (locust's documentation): locust shares the server's cores here."""
 
     abstract = True
+    # As long as gunicorn lets a request run (its --timeout, scripts/load.py), and more: a slow
+    # answer is measured, not cut (geventhttpclient's default is 60 s; requests had none).
+    network_timeout = connection_timeout = 180.0
 
     def __init__(self, environment):
         self.default_headers = {"X-Forwarded-For": self.address()}
