@@ -35,7 +35,7 @@ seed: migrate
 # with it (Ctrl+C, or runserver ending for any reason).
 run: seed
 	@echo "Portail : http://$(HOST):$(PORT)/   Administration : http://$(HOST):$(PORT)/admin/"
-	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+	@$(MANAGE) db_worker --no-reload --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -28,7 +28,11 @@ logger = logging.getLogger(__name__)
 # holds the next ones back; a duplicate finds its figures cached and costs little.
 PENDING = "contrat:precompute:pending"
 PENDING_SECONDS = 600
-# Before the exports waiting in the same queue: a page's figures take seconds, an export minutes.
+# Its own queue and worker (settings.TASKS): a visitor may wait for a figure this task is
+# computing (datacache's lock), so it runs at the pages' priority, where the exports' worker
+# runs on the CPU they leave. Its priority, before other tasks of a worker taking both queues
+# (`make run`): a page's figures take seconds, an export minutes.
+QUEUE = "chiffres"
 PRIORITY = 10
 # A task that stopped because a write overtook it says so (its result in django-tasks' table).
 OVERTAKEN = "dépassé par une écriture"
@@ -93,7 +97,7 @@ def precompute() -> str:
     return f"pages rendues : {done}"
 
 
-@task(priority=PRIORITY)
+@task(priority=PRIORITY, queue_name=QUEUE)
 def precompute_figures() -> str:
     """The task the worker runs after writes: the slow pages' figures of the current data."""
     return precompute()

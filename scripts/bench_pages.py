@@ -187,7 +187,9 @@ def after_worker(clients: dict, page_urls: dict) -> tuple[float, dict]:
     cache.delete(precompute.PENDING)
     data_version_bump()
     begin = time.perf_counter()
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    call_command(
+        "db_worker", queue_name="*", batch=True, startup_delay=False, reload=False, verbosity=0
+    )
     worker_seconds = time.perf_counter() - begin
     first = {}
     for key, _label, is_public in PAGES:

@@ -3,8 +3,8 @@
 Recreates the PostgreSQL database `contrat_load` (recap + 10,000 generated fiches; `--keep`
 reuses it when it holds them already), runs collectstatic, starts gunicorn with the production
 settings on a free 127.0.0.1 port (as the README deploys it) and the background worker of the
-long exports (`manage.py db_worker`, as `make run` does, at a lower CPU priority as the README's
-systemd unit), drives them with locust headless (50 users, 60 s, the visitors of
+long exports and the one of the pages' figures (`manage.py db_worker`, as the README's
+systemd units), drives them with locust headless (50 users, 60 s, the visitors of
 scripts/locustfile.py: without the exports, then with them), then the burst of issue 15 (200 recap
 PDFs from 50 clients while 5 people read fiches, until the 200 are answered, 180 s at most),
 stops them, and writes the results: the pages' own percentiles in each scenario (exports and
@@ -343,11 +343,12 @@ def write_doc(results: dict, burst, page_stats: dict) -> str:
         "Montage de production sur 127.0.0.1 : `contrat.settings.production`, gunicorn"
         f" {WORKERS} workers (cœurs + 1) de {THREADS} threads, `--timeout {TIMEOUT}` (la"
         " commande du README ; plus `--keep-alive 5`, locust parlant directement à gunicorn),"
-        " et le worker des exports longs (`manage.py db_worker`, comme `make run`, sous la"
-        " politique `SCHED_IDLE` (`chrt --idle 0`) comme l'unité systemd du README : il ne"
-        " prend que le processeur que les pages laissent), caches dans la base (`DatabaseCache`"
-        ", tables non journalisées), pages publiques gardées entières pour les visiteurs sans"
-        " compte (`contrat/pagecache.py`), `TRUSTED_PROXY_COUNT=1`"
+        " et les deux processus de fond des unités systemd du README (`manage.py db_worker`) :"
+        " celui des exports longs sous la politique `SCHED_IDLE` (`chrt --idle 0` : il ne"
+        " prend que le processeur que les pages laissent), celui des chiffres des pages"
+        " (recalculés après une écriture, `contrat/precompute.py`) à leur priorité, caches"
+        " dans la base (`DatabaseCache`, tables non journalisées), pages publiques gardées"
+        " entières pour les visiteurs sans compte (`contrat/pagecache.py`), `TRUSTED_PROXY_COUNT=1`"
         " (chaque visiteur a son adresse dans `X-Forwarded-For`), whitenoise (fichiers"
         " compressés par collectstatic), PostgreSQL local,"
         f" `CONN_MAX_AGE=60`. Base `{PG_DATABASE}` : les 29 fiches de la recap et"
@@ -508,15 +509,20 @@ def main():
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopped with its workers, by id
     )
-    # The long exports' worker, as `make run` starts it, yielding the CPU to the pages.
+    # The background workers, as the README's systemd units: the long exports' on the CPU the
+    # pages leave, the pages' figures (recomputed after a write) at the pages' priority.
     worker_log = open(ARTIFACTS / "load_worker.log", "w", encoding="utf-8")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [*WORKER_PRIORITY, str(BIN / "python"), "manage.py", "db_worker"] + ["--no-reload"],
-        cwd=ROOT,
-        env=env,
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    db_worker = [str(BIN / "python"), "manage.py", "db_worker", "--no-reload", "--queue-name"]
+    worker, figures_worker = (
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for command in ([*WORKER_PRIORITY, *db_worker, "default"], [*db_worker, "chiffres"])
     )
     try:
         wait_until_up(f"{base}/", server)
@@ -531,6 +537,7 @@ def main():
     finally:
         stop(server)
         stop(worker)
+        stop(figures_worker)
         log.close()
         worker_log.close()
         LOADS.append(os.getloadavg()[0])

@@ -49,7 +49,14 @@ def run_worker():
     with mock.patch(
         "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
     ):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+        call_command(
+            "db_worker",
+            queue_name="*",
+            batch=True,
+            startup_delay=False,
+            reload=False,
+            verbosity=0,
+        )
 
 
 @pytest.fixture(autouse=True)

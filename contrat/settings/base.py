@@ -208,10 +208,13 @@ RECAP_PDF_MAX_FICHES = env_int("RECAP_PDF_MAX_FICHES", 20_000)
 # database (every machine reaches it), is served again for the same export until
 # EXPORT_JOB_HOURS have passed. A job whose worker has said nothing for EXPORT_JOB_STALE_SECONDS
 # is taken for dead (failed, may be retried). CSV and JSON never wait: they stream.
+# Two queues: "default" for the exports, "chiffres" for the pages' figures recomputed after a
+# write (contrat/precompute.py), which visitors may be waiting for: in production each has its
+# worker, the exports' on the CPU the pages leave (README: systemd units).
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "chiffres"],
     }
 }
 EXPORT_JOB_PDF_FICHES = env_int("EXPORT_JOB_PDF_FICHES", 200)
