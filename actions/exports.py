@@ -1,13 +1,12 @@
 """The fiches and their financing lines as CSV and JSON open data (the recap workbook:
 workbook.py)."""
 
-import csv
-import io
 import json
 import textwrap
 from collections.abc import Iterator
+from itertools import chain
 
-from contrat.spreadsheets import _is_blank, safe_cell
+from contrat.spreadsheets import _is_blank, csv_pieces, safe_cell
 
 from .plan import line_values
 from .resources import FicheActionResource, plain_amount, with_export_relations
@@ -87,19 +86,9 @@ def _export_fiches(queryset):
 def _csv_pieces(headers, rows, *, every: int) -> Iterator[bytes]:
     """A CSV for French Excel, UTF-8 with a BOM and `;`, formulas neutralised, blank rows left
     out: its pieces, `every` rows each, as `rows` are read."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    buffer.write("\ufeff")
-    writer.writerow(headers)
-    for count, row in enumerate(rows, 1):
-        row = [safe_cell(value) for value in row]
-        if any(not _is_blank(value) for value in row):
-            writer.writerow(row)
-        if count % every == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    cleaned = ([safe_cell(value) for value in row] for row in rows)
+    kept = (row for row in cleaned if any(not _is_blank(value) for value in row))
+    return csv_pieces(chain([headers], kept), every=every, prefix="\ufeff", delimiter=";")
 
 
 def stream_actions_csv(queryset) -> Iterator[bytes]:

@@ -1,14 +1,13 @@
 """The contract financer's grants in the national SCDL "subventions" format (2.1.1), the file
 a local authority publishes for décret 2017-779; docs/open-data.md says each choice below."""
 
-import csv
-import io
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import chain
 
 from django.db.models import Q
 
-from contrat.spreadsheets import neutralise_formula
+from contrat.spreadsheets import csv_pieces, neutralise_formula
 from structures.models import Structure
 
 from .choices import Role
@@ -162,13 +161,5 @@ def stream_subventions_csv(fiches, financeur: Structure) -> Iterator[bytes]:
     """The SCDL file: UTF-8 without BOM, comma-separated, a header row, CRLF line ends (the
     schema's CSV, which validators and data.gouv.fr read as such); its pieces, as the grants
     are read."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for count, row in enumerate(scdl_rows(fiches, financeur), 1):
-        writer.writerow(row)
-        if count % STREAM_ROWS == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    rows = chain([COLUMNS], scdl_rows(fiches, financeur))
+    return csv_pieces(rows, every=STREAM_ROWS, lineterminator="\r\n")

@@ -62,6 +62,21 @@ def test_a_second_build_while_one_runs_is_asked_to_retry(world, client, settings
     assert download_bytes(client.get("/actions/export/actions.csv")).startswith(b"\xef\xbb\xbf")
 
 
+def commands_run_here(monkeypatch) -> list:
+    """The separate process's commands, run in this process instead (the test database is this
+    process's), as the process would; the list of the commands it was given."""
+    commands = []
+
+    def run(command, **kwargs):
+        commands.append(command)
+        kind, path = command[command.index("ecrire_donnees") + 1 :][:2]
+        query = command[command.index("--requete") + 1] if "--requete" in command else ""
+        exports.write_actions_file(kind=kind, query=query, user=None, path=path)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    return commands
+
+
 def test_the_command_writes_the_filtered_csv(world, tmp_path):
     path = tmp_path / "actions.csv"
     call_command("ecrire_donnees", "actions-csv", str(path), "--requete", "q=Chantier école 1")
@@ -72,15 +87,7 @@ def test_the_command_writes_the_filtered_csv(world, tmp_path):
 
 def test_many_fiches_are_written_by_a_process_of_their_own(world, client, settings, monkeypatch):
     settings.EXPORT_STREAM_INLINE_FICHES = 1
-    commands = []
-
-    def run(command, **kwargs):
-        commands.append(command)
-        # The test database is this process's: the command runs here, as the process would.
-        kind, path = command[command.index("ecrire_donnees") + 1 :][:2]
-        exports.write_actions_file(kind=kind, query="", user=None, path=path)
-
-    monkeypatch.setattr(subprocess, "run", run)
+    commands = commands_run_here(monkeypatch)
     content = download_bytes(client.get("/actions/export/actions.json")).decode()
     assert "Chantier école 0" in content and "Chantier école 1" in content
     (command,) = commands
@@ -102,15 +109,7 @@ def test_a_failed_writing_process_gives_the_french_retry_page(world, client, set
 
 def test_a_recap_pdf_is_rendered_by_a_process_of_its_own(world, client, settings, monkeypatch):
     settings.EXPORT_RENDER_IN_PROCESS = True
-    commands = []
-
-    def run(command, **kwargs):
-        commands.append(command)
-        kind, path = command[command.index("ecrire_donnees") + 1 :][:2]
-        query = command[command.index("--requete") + 1]
-        exports.write_actions_file(kind=kind, query=query, user=None, path=path)
-
-    monkeypatch.setattr(subprocess, "run", run)
+    commands = commands_run_here(monkeypatch)
     response = client.get("/actions/export/recap.pdf?q=Chantier")
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
@@ -142,14 +141,6 @@ def test_the_financing_files_are_the_same_written_by_a_process_of_their_own(
     assert here.count(b"\n") >= 3  # a header and grants or lines
     settings.EXPORT_STREAM_INLINE_FICHES = 0
     settings.EXPORT_STREAMS_DIR = str(tmp_path)  # not the file written above
-    commands = []
-
-    def run(command, **kwargs):
-        commands.append(command)
-        kind, path = command[command.index("ecrire_donnees") + 1 :][:2]
-        query = command[command.index("--requete") + 1]
-        exports.write_actions_file(kind=kind, query=query, user=None, path=path)
-
-    monkeypatch.setattr(subprocess, "run", run)
+    commands = commands_run_here(monkeypatch)
     assert download_bytes(client.get(url)) == here
     assert len(commands) == 1
