@@ -142,14 +142,18 @@ class Formula:
         self.style = ("number", True, number_format)
 
 
+def euro_format(value: int | float) -> str:
+    """A plain amount's format (`plain_amount`: an int for whole euros): with cents or not."""
+    return EUROS if isinstance(value, int) else EUROS_CENTS
+
+
 def euros(value, *, bold=False) -> Number:
     value = plain_amount(value)
-    return Number(value, bold=bold, number_format=EUROS if isinstance(value, int) else EUROS_CENTS)
+    return Number(value, bold=bold, number_format=euro_format(value))
 
 
 TEXT_STYLE = Text("").style
 UNPUBLISHED_STYLE = Text("", fill=UNPUBLISHED_FILL).style
-CENTS_STYLE = ("number", False, EUROS_CENTS)
 
 
 def cell_maker(column):
@@ -164,7 +168,7 @@ def cell_maker(column):
         if value is None:
             return ""
         value = plain_amount(value)
-        return book.number_xml(ref, value, style if isinstance(value, int) else CENTS_STYLE)
+        return book.number_xml(ref, value, ("number", False, euro_format(value)))
 
     def figure(ref, value, book):
         return "" if value is None else book.number_xml(ref, plain_amount(value), style)
@@ -324,7 +328,7 @@ def build_recap_xlsx(
     total_row[budget_column] = Formula(
         f"SUBTOTAL(109,{letter}2:{letter}{last_row})",
         budget,
-        number_format=EUROS if isinstance(budget, int) else EUROS_CENTS,
+        number_format=euro_format(budget),
     )
     fiches_ws.append(total_row)
     structures_ws.autofilter(structures_ws.row, 4)
@@ -398,7 +402,6 @@ def _financing_lines_sheet(ws: Sheet, queryset) -> None:
     ws.header(columns)
     # The longest sheet (six lines a fiche or so): each row's XML in one piece.
     text, number = ws.book.text_xml, ws.book.number_xml
-    euros_style, cents_style = ("number", False, EUROS), ("number", False, EUROS_CENTS)
     natures = {code: nature_label(code) for code in NATURE_LABELS}
     for titre, financeur, annee, nature, *amounts in line_figures(queryset):
         r = ws.row + 1
@@ -406,14 +409,13 @@ def _financing_lines_sheet(ws: Sheet, queryset) -> None:
             text(f"A{r}", titre),
             text(f"B{r}", financeur),
             f'<c r="C{r}"><v>{annee}</v></c>',
-            text(f"D{r}", natures.get(nature) or nature_label(nature)),
+            text(f"D{r}", natures.get(nature, nature)),
         ]
+        # The database gives floats (line_figures): whole euros become ints, as plain_amount.
         for letter, amount in zip("EFG", amounts, strict=True):
             if amount is not None:
-                if amount.is_integer():
-                    cells.append(number(f"{letter}{r}", int(amount), euros_style))
-                else:
-                    cells.append(number(f"{letter}{r}", amount, cents_style))
+                amount = int(amount) if amount.is_integer() else amount
+                cells.append(number(f"{letter}{r}", amount, ("number", False, euro_format(amount))))
         ws.add_row("".join(cells), len(columns))
     ws.autofilter(ws.row, len(columns))
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchdoc import write_section
+from benchdoc import measured_at, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -244,13 +244,11 @@ def verdict(name, results) -> str:
 
 
 def write_doc(results: dict, env: dict, database: str) -> str:
-    from django.utils import timezone
-
     lines = [
         START,
         "## Exports et import (`make bench`, scripts/bench_exports.py)",
         "",
-        f"Mesuré le {timezone.localtime():%d/%m/%Y à %H:%M} sur : {machine()}.",
+        f"Mesuré le {measured_at()} sur : {machine()}.",
         f"{versions()} ; base {database}. Charge moyenne de la machine (1 min) : "
         f"{env.get('BENCH_LOAD_BEFORE', '?')} au début, {env.get('BENCH_LOAD_AFTER', '?')} à la"
         " fin (2 cœurs : au-delà de 2, d'autres processus prenaient du temps de calcul).",

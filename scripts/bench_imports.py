@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench_exports import fiches, generate, machine, setup_django, versions
-from benchdoc import write_section
+from benchdoc import measured_at, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -169,15 +169,13 @@ def run_case(kind: str, size: int) -> dict:
 
 
 def write_doc(results: dict, env: dict, limit: int) -> str:
-    from django.utils import timezone
-
     engine = env["BENCH_DATABASE"].split()[0]
     start, end = (marker.format(engine.lower()) for marker in MARKERS)
     lines = [
         start,
         f"## Import de fiches par l'administration, {engine} (scripts/bench_imports.py)",
         "",
-        f"Mesuré le {timezone.localtime():%d/%m/%Y à %H:%M} sur : {machine()}.",
+        f"Mesuré le {measured_at()} sur : {machine()}.",
         f"{versions()} ; base {env['BENCH_DATABASE']}. Charge moyenne de la machine (1 min) : "
         f"{env['BENCH_LOAD_BEFORE']} au début, {env['BENCH_LOAD_AFTER']} à la fin.",
         "Chaque cas, dans son propre processus : l'export CSV de fiches générées (toutes les "

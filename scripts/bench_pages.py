@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchdoc import write_section
+from benchdoc import measured_at, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -405,7 +405,6 @@ def verdicts(results: dict, sizes: list[int]) -> list[str]:
 
 def write_doc(results: dict, sizes: list[int], loads: tuple[float, float]) -> str:
     from bench_exports import machine  # same folder: this script's directory is on sys.path
-    from django.utils import timezone
 
     setup_django()
     import django
@@ -414,7 +413,7 @@ def write_doc(results: dict, sizes: list[int], loads: tuple[float, float]) -> st
         START,
         "## Pages (`make bench`, scripts/bench_pages.py)",
         "",
-        f"Mesuré le {timezone.localtime():%d/%m/%Y à %H:%M} sur : {machine()}. Charge moyenne"
+        f"Mesuré le {measured_at()} sur : {machine()}. Charge moyenne"
         f" de la machine (1 min, d'autres sessions comprises) : {loads[0]:.1f} au début,"
         f" {loads[1]:.1f} à la fin.",
         f"Python {sys.version.split()[0]}, Django {django.get_version()} ; "

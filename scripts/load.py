@@ -25,7 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchdoc import write_section
+from benchdoc import measured_at, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -341,7 +341,7 @@ def write_doc(results: dict, burst, page_stats: dict) -> str:
         START,
         "## Charge (`make load`, scripts/load.py et scripts/locustfile.py)",
         "",
-        f"Mesuré le {time.strftime('%d/%m/%Y à %H:%M')} sur : {machine()}.",
+        f"Mesuré le {measured_at()} sur : {machine()}.",
         f"{versions()}.",
         "Montage de production sur 127.0.0.1 : `contrat.settings.production`, gunicorn"
         f" {WORKERS} workers (cœurs + 1) de {THREADS} threads, `--timeout {TIMEOUT}` (la"
