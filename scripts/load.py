@@ -34,7 +34,8 @@ START, END = "<!-- load:start -->", "<!-- load:end -->"
 PG_SERVER = os.environ.get("LOAD_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 PG_DATABASE = "contrat_load"
 FICHES = 10_000
-USERS = 50
+# The 50 visitors; LOAD_USERS tries more, to see how far the target holds.
+USERS = int(os.environ.get("LOAD_USERS", 50))
 SPAWN_RATE = 10
 RUN_TIME = os.environ.get("LOAD_RUN_TIME", "60s")
 # The README's gunicorn command: cores + 1 processes (3 on the 2 cores here: one may wait on
